@@ -1,0 +1,187 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
+import { Folder } from '../tree/folder';
+import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
+import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
+
+/** A `postBuild.substituteFrom` entry. Flux resolves it in the Kustomization's own namespace. */
+export interface SubstitutionSource {
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly name: string;
+  /** @default false */
+  readonly optional?: boolean;
+}
+
+export interface StageProps {
+  /** Name of the Flux Kustomization. */
+  readonly name: string;
+  /** Namespace of the Flux Kustomization. @default kommander-flux */
+  readonly namespace?: string;
+  /** Repository folder the stage applies, e.g. `kommander/root-ca`. */
+  readonly path: string;
+  /** The GitRepository holding the tree. */
+  readonly source: ISource;
+  /** Stages that must be ready first. @default [] */
+  readonly dependsOn?: readonly Stage[];
+  /** @default 10m */
+  readonly interval?: string;
+  /** @default 1m */
+  readonly retryInterval?: string;
+  /** Timeout of apply and health checks. @default 5m */
+  readonly timeout?: string;
+  /** Wait for every applied object to become ready (kstatus). @default true */
+  readonly wait?: boolean;
+  /** Delete objects removed from the folder. @default true */
+  readonly prune?: boolean;
+  /** Inline `postBuild.substitute` variables (they win over `substituteFrom`). @default {} */
+  readonly substitute?: { readonly [key: string]: string };
+  /** `postBuild.substituteFrom` sources, in the stage's namespace. @default [] */
+  readonly substituteFrom?: readonly SubstitutionSource[];
+  /**
+   * Name of the Secret holding the age identity, in the stage's namespace: sets
+   * `decryption: {provider: sops, secretRef}`.
+   * @default - no decryption
+   */
+  readonly decryptionSecret?: string;
+  /** @default - none */
+  readonly targetNamespace?: string;
+  /** Human description, written as an annotation. @default - none */
+  readonly description?: string;
+}
+
+/**
+ * A stage of the rollout: a Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`) together with
+ * the folder it applies.
+ *
+ * The Kustomization object is written into the folder of `scope` (the root folder that the root
+ * Kustomization applies); the stage's content goes into `stage.folder`. Stages are ordered by
+ * `dependsOn` on other Stage objects, never on strings.
+ */
+export class Stage extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** The folder this stage applies. */
+  public readonly folder: Folder;
+  public readonly resource: kustomize.Kustomization;
+  private readonly dependencies: Stage[] = [];
+  private readonly checks: ObjectRef[] = [];
+  private readonly substitutionSources: SubstitutionSource[];
+  private decryption?: string;
+  private readonly autoSources: SubstitutionSource[] = [];
+
+  constructor(scope: Construct, id: string, props: StageProps) {
+    super(scope, id);
+    assertName('name', props.name);
+    assertNamespace('namespace', props.namespace);
+    for (const p of ['interval', 'retryInterval', 'timeout'] as const) assertDuration(p, props[p]);
+    if (!Folder.find(this)) {
+      throw new Error(`Stage ${props.name}: a Stage must be created inside a Folder (the folder its Kustomization is written to)`);
+    }
+    this.name = props.name;
+    this.namespace = props.namespace ?? FLUX_OBJECT_NAMESPACE;
+    this.folder = new Folder(this, 'Folder', { path: props.path });
+    this.substitutionSources = [...(props.substituteFrom ?? [])];
+    this.decryption = props.decryptionSecret;
+    for (const d of props.dependsOn ?? []) this.addDependsOn(d);
+    const src = props.source.sourceRef;
+    this.resource = new kustomize.Kustomization(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        annotations: props.description ? { 'mgmt-synth/description': props.description } : undefined,
+      },
+      spec: {
+        interval: props.interval ?? '10m',
+        retryInterval: props.retryInterval ?? '1m',
+        timeout: props.timeout ?? '5m',
+        path: `./${props.path}`,
+        prune: props.prune ?? true,
+        wait: props.wait ?? true,
+        targetNamespace: props.targetNamespace,
+        sourceRef: {
+          kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY,
+          name: src.name,
+          namespace: src.namespace === this.namespace ? undefined : src.namespace,
+        },
+        dependsOn: Lazy.any({
+          produce: () =>
+            this.dependencies.length
+              ? [...this.dependencies]
+                .sort((a, b) => a.name.localeCompare(b.name))
+                .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
+              : undefined,
+        }) as any,
+        healthChecks: Lazy.any({
+          produce: () => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined),
+        }) as any,
+        postBuild: Lazy.any({
+          produce: () => {
+            const sources = [...this.substitutionSources];
+            if (this.autoSources.length && this.folderUsesVariables()) {
+              for (const a of this.autoSources) if (!sources.some((s) => s.kind === a.kind && s.name === a.name)) sources.push(a);
+            }
+            const substitute = props.substitute && Object.keys(props.substitute).length ? { ...props.substitute } : undefined;
+            if (!substitute && !sources.length) return undefined;
+            return {
+              substitute,
+              substituteFrom: sources.length ? sources.map((s) => ({ kind: s.kind, name: s.name, optional: s.optional || undefined })) : undefined,
+            };
+          },
+        }) as any,
+        decryption: Lazy.any({
+          produce: () => (this.decryption ? { provider: 'sops', secretRef: { name: this.decryption } } : undefined),
+        }) as any,
+      },
+    });
+  }
+
+  /** Makes this stage wait for `stage` to be ready. */
+  public addDependsOn(...stages: Stage[]): void {
+    for (const stage of stages) {
+      if (stage === this) throw new Error(`Stage ${this.name}: a stage cannot depend on itself`);
+      if (!this.dependencies.includes(stage)) this.dependencies.push(stage);
+    }
+  }
+
+  /** Stages this one depends on (a copy). */
+  public get dependsOn(): Stage[] {
+    return [...this.dependencies];
+  }
+
+  /** Adds objects whose readiness gates the stage (`spec.healthChecks`). */
+  public addHealthCheck(...targets: (ApiObject | ObjectRef)[]): void {
+    for (const t of targets) {
+      const ref = t instanceof ApiObject ? refOf(t) : t;
+      if (!ref.apiVersion) throw new Error(`Stage ${this.name}: health check ${ref.kind}/${ref.name} needs an apiVersion`);
+      this.checks.push({ apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace });
+    }
+  }
+
+  /** Adds a `postBuild.substituteFrom` source (resolved in this stage's namespace). */
+  public addSubstitutionSource(src: SubstitutionSource): void {
+    if (!this.substitutionSources.some((s) => s.kind === src.kind && s.name === src.name)) this.substitutionSources.push(src);
+  }
+
+  /**
+   * Adds a `postBuild.substituteFrom` source only if the stage's folder uses `${var}` variables
+   * (decided at synth, after every object was added).
+   */
+  public substituteIfNeeded(src: SubstitutionSource): void {
+    this.autoSources.push(src);
+  }
+
+  private folderUsesVariables(): boolean {
+    return this.folder.objects.some((o) => usesVariables(JSON.stringify(o.toJson())));
+  }
+
+  /** Turns on SOPS decryption with the age identity in Secret `secretName` of this stage's namespace. */
+  public enableDecryption(secretName: string): void {
+    this.decryption = secretName;
+  }
+
+  /** This stage as a `dependsOn`/health-check reference. */
+  public get ref(): ObjectRef {
+    return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: this.name, namespace: this.namespace };
+  }
+}

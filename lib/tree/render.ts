@@ -1,0 +1,94 @@
+import { Yaml } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Folder, TreeFile } from './folder';
+
+/** One file of the rendered tree. */
+export interface RenderedFile {
+  /** Repository-relative POSIX path. */
+  readonly path: string;
+  readonly content: string | Buffer;
+}
+
+/** The identity Flux and Kubernetes use for an object: group/kind/namespace/name. */
+export function objectKey(obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }): string {
+  const group = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/')[0] : '';
+  return `${group}/${obj.kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
+}
+
+function fileStem(obj: any, withNamespace: boolean): string {
+  const kind = String(obj.kind).toLowerCase();
+  const ns = obj.metadata?.namespace;
+  return withNamespace && ns ? `${kind}-${ns}-${obj.metadata.name}` : `${kind}-${obj.metadata.name}`;
+}
+
+/** Renders a folder's `kustomization.yaml`. */
+export function renderKustomization(resources: readonly string[]): string {
+  return Yaml.stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [...resources].sort(),
+  });
+}
+
+function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
+  const folders: Folder[] = [];
+  const files: TreeFile[] = [];
+  for (const c of root.node.findAll()) {
+    if (Folder.isFolder(c)) folders.push(c);
+    else if (TreeFile.isTreeFile(c)) files.push(c);
+  }
+  return { folders, files };
+}
+
+/**
+ * Renders the construct tree under `root` into files: every Folder's API objects (one object per
+ * file, `<kind>-<name>.yaml`, with the namespace added where two objects of a folder would
+ * collide), a `kustomization.yaml` per Folder, and every TreeFile.
+ *
+ * Throws when two objects share group/kind/namespace/name anywhere in the tree, or two files share
+ * a path: Flux would apply only one of them. The result is sorted by path and deterministic.
+ */
+export function renderTree(root: IConstruct): RenderedFile[] {
+  const { folders, files } = collect(root);
+  const out = new Map<string, { content: string | Buffer; origin: string }>();
+  const add = (path: string, content: string | Buffer, origin: string) => {
+    const prev = out.get(path);
+    if (prev) {
+      throw new Error(`two files would be written to ${path}: by ${prev.origin} and by ${origin} (give one of them another name or folder)`);
+    }
+    out.set(path, { content, origin });
+  };
+
+  const seen = new Map<string, string>();
+  for (const folder of folders) {
+    const objs = folder.objects.map((o) => ({ json: o.toJson(), origin: o.node.path }));
+    for (const { json, origin } of objs) {
+      if (!json.metadata?.name) throw new Error(`${origin}: object of kind ${json.kind} has no metadata.name (set it explicitly)`);
+      const key = objectKey(json);
+      const prev = seen.get(key);
+      if (prev) {
+        throw new Error(
+          `duplicate object ${json.kind} ${json.metadata.namespace ? json.metadata.namespace + '/' : ''}${json.metadata.name}: ` +
+            `defined by ${prev} and by ${origin} (Flux would apply only one of them; remove one)`,
+        );
+      }
+      seen.set(key, origin);
+    }
+    const stemCount = new Map<string, number>();
+    for (const { json } of objs) {
+      const s = fileStem(json, false);
+      stemCount.set(s, (stemCount.get(s) ?? 0) + 1);
+    }
+    const names: string[] = [];
+    for (const { json, origin } of objs) {
+      const name = `${fileStem(json, (stemCount.get(fileStem(json, false)) ?? 0) > 1)}.yaml`;
+      names.push(name);
+      add(`${folder.path}/${name}`, Yaml.stringify(json), origin);
+    }
+    if (folder.kustomization) {
+      add(`${folder.path}/kustomization.yaml`, renderKustomization([...names, ...folder.resources]), folder.node.path);
+    }
+  }
+  for (const f of files) add(f.path, f.content, f.node.path);
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, v]) => ({ path, content: v.content }));
+}
