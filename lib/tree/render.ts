@@ -48,7 +48,12 @@ function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
  * Throws when two objects share group/kind/namespace/name anywhere in the tree, or two files share
  * a path: Flux would apply only one of them. The result is sorted by path and deterministic.
  */
-export function renderTree(root: IConstruct): RenderedFile[] {
+export interface RenderOptions {
+  /** Called for every object; returned problems abort the render (e.g. plaintext Secret values). */
+  readonly checkObject?: (obj: any) => string[];
+}
+
+export function renderTree(root: IConstruct, options: RenderOptions = {}): RenderedFile[] {
   const { folders, files } = collect(root);
   const out = new Map<string, { content: string | Buffer; origin: string }>();
   const add = (path: string, content: string | Buffer, origin: string) => {
@@ -60,6 +65,7 @@ export function renderTree(root: IConstruct): RenderedFile[] {
   };
 
   const seen = new Map<string, string>();
+  const problems: string[] = [];
   for (const folder of folders) {
     const objs = folder.objects.map((o) => ({ json: o.toJson(), origin: o.node.path }));
     for (const { json, origin } of objs) {
@@ -73,6 +79,7 @@ export function renderTree(root: IConstruct): RenderedFile[] {
         );
       }
       seen.set(key, origin);
+      if (options.checkObject) for (const p of options.checkObject(json)) problems.push(`${origin} (${json.kind} ${json.metadata.name}): ${p}`);
     }
     const stemCount = new Map<string, number>();
     for (const { json } of objs) {
@@ -90,5 +97,6 @@ export function renderTree(root: IConstruct): RenderedFile[] {
     }
   }
   for (const f of files) add(f.path, f.content, f.node.path);
+  if (problems.length) throw new Error(`refusing to synthesize:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, v]) => ({ path, content: v.content }));
 }

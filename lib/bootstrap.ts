@@ -1,0 +1,84 @@
+import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
+import { PlatformConfig } from './config/types';
+
+/**
+ * `BOOTSTRAP.md`: the few objects that must be applied by hand once, with exact commands.
+ * Everything else is reconciled by Flux from Git.
+ */
+export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string): string {
+  const ns = FLUX_NAMESPACE;
+  const lines: string[] = [];
+  const step = (title: string, body: string[]) => lines.push(`## ${title}`, '', ...body, '');
+  lines.push(
+    '# Bootstrap',
+    '',
+    `Generated from the platform config; do not edit. Run these steps once, in order, against the`,
+    `management cluster. After step 5 Flux reconciles everything else in this repository from Git,`,
+    `starting at \`${rootPath}\`.`,
+    '',
+  );
+  step('1. Namespaces', ['```sh', `kubectl create namespace ${ns}`, `kubectl create namespace ${KOMMANDER_NAMESPACE}`, '```']);
+  step('2. Git credentials', [
+    `Flux reads the repository with Secret \`${ns}/${c.git.credentialsSecret}\` (keys \`username\`, \`password\`; for SSH \`identity\`, \`known_hosts\`).`,
+    '',
+    '```sh',
+    `kubectl -n ${ns} create secret generic ${c.git.credentialsSecret} \\`,
+    '  --from-literal=username="$GIT_USERNAME" --from-literal=password="$GIT_PASSWORD"',
+    '```',
+    '',
+    'The same Secret is also committed SOPS-encrypted under `secrets/`, so Flux keeps it in sync afterwards.',
+  ]);
+  step('3. The age identity (sops-age)', [
+    `Flux decrypts SOPS files with Secret \`${c.sops.secretName}\` in the namespace of each Kustomization (\`${ns}\`);`,
+    `Kommander reads it in \`${KOMMANDER_NAMESPACE}\`. Recipients: ${c.sops.ageRecipients.length ? c.sops.ageRecipients.map((r) => `\`${r}\``).join(', ') : '(none configured)'}.`,
+    '',
+    '```sh',
+    `kubectl -n ${ns} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
+    `kubectl -n ${KOMMANDER_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
+    '```',
+  ]);
+  if (c.flux.mode === 'bootstrap') {
+    step('4. Flux', [
+      `Install Flux ${c.flux.version} and create the root sync objects (GitRepository and Kustomization \`${ns}/${ns}\`):`,
+      '',
+      '```sh',
+      `flux bootstrap git --url=${url} --branch=${c.git.branch} \\`,
+      `  --namespace=${ns} --path=${rootPath} --secret-name=${c.git.credentialsSecret} --token-auth`,
+      '```',
+      '',
+      `\`flux bootstrap\` commits \`${rootPath}/${ns}/\` (its components and sync manifests). The tree adopts the sync`,
+      `objects: \`${rootPath}/gitrepository-${ns}.yaml\` and \`${rootPath}/kustomization-${ns}.yaml\` define them with the same`,
+      'names, so later changes come from this repository. Upgrade Flux by re-running the command with a newer CLI.',
+    ]);
+  } else {
+    step('4. Flux', [
+      `Apply the Flux install manifest (kept in sync afterwards by stage \`kommander-flux-controllers\`):`,
+      '',
+      '```sh',
+      'kubectl apply --server-side -k kommander/flux',
+      '```',
+    ]);
+  }
+  step('5. The root sync objects', [
+    'Point Flux at this repository (a no-op after `flux bootstrap`, which created the same objects):',
+    '',
+    '```sh',
+    `kubectl apply -f ${rootPath}/gitrepository-${ns}.yaml -f ${rootPath}/kustomization-${ns}.yaml`,
+    `flux -n ${ns} get kustomizations --watch`,
+    '```',
+  ]);
+  if (c.kommander.enabled && c.gitea.enabled && c.gitea.hostsManagementRepository) {
+    step('6. Gitea as the management repository', [
+      `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`). Once stage`,
+      '`gitea` is ready, mirror this repository into Gitea (a pull mirror keeps it current):',
+      '',
+      '```sh',
+      `kubectl -n ${KOMMANDER_NAMESPACE} port-forward svc/gitea-http 3000:3000 &`,
+      `curl -u "$GITEA_ADMIN:$GITEA_PASSWORD" -H 'Content-Type: application/json' \\`,
+      `  -d '{"clone_addr":"${url}","repo_owner":"${c.gitea.repository.split('/')[0]}","repo_name":"${c.gitea.repository.split('/')[1]}","mirror":true,"auth_username":"'"$GIT_USERNAME"'","auth_password":"'"$GIT_PASSWORD"'"}' \\`,
+      '  http://localhost:3000/api/v1/repos/migrate',
+      '```',
+    ]);
+  }
+  return lines.join('\n');
+}

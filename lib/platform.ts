@@ -1,0 +1,76 @@
+import { Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as kustomize from '../imports/kustomize.toolkit.fluxcd.io';
+import { bootstrapGuide } from './bootstrap';
+import { FLUX_NAMESPACE } from './config/defaults';
+import { PlatformConfig } from './config/types';
+import { GitRepository } from './flux/sources';
+import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
+import { SecretStore, SopsFileInspector } from './secrets/sops-secrets';
+import { Folder, TreeFile } from './tree/folder';
+
+/** Name of the root sync objects: `flux bootstrap` names them after the Flux namespace. */
+export const ROOT_SYNC_NAME = FLUX_NAMESPACE;
+
+export interface ManagementRepositoryProps {
+  readonly config: PlatformConfig;
+  /** Checks each encrypted file under `secrets/`. */
+  readonly inspectSecret: SopsFileInspector;
+}
+
+/** The `.sops.yaml` creation rules: public age recipients only. */
+export function sopsCreationRules(recipients: readonly string[]): string {
+  return Yaml.stringify({
+    creation_rules: [
+      {
+        path_regex: '.*\\.ya?ml$',
+        encrypted_regex: '^(data|stringData)$',
+        age: [...recipients].join(','),
+      },
+    ],
+  });
+}
+
+/**
+ * The whole management repository: the root folder `clusters/<clusterName>` with the sync objects
+ * and one Kustomization per stage, the stage folders, `.sops.yaml` and `BOOTSTRAP.md`.
+ */
+export class ManagementRepository extends Construct {
+  public readonly root: Folder;
+  public readonly rootSource: GitRepository;
+  public readonly kommander?: KommanderTree;
+
+  constructor(scope: Construct, id: string, props: ManagementRepositoryProps) {
+    super(scope, id);
+    const c = props.config;
+    this.root = new Folder(this, 'Root', { path: `clusters/${c.clusterName}` });
+    const url = c.git.url ?? giteaRepositoryUrl(c.gitea.repository);
+    // The sync objects `flux bootstrap --namespace kommander-flux --path clusters/<name>` creates,
+    // adopted by the tree so that Git manages them from then on.
+    this.rootSource = new GitRepository(this.root, 'RootSource', {
+      name: ROOT_SYNC_NAME,
+      namespace: FLUX_NAMESPACE,
+      url,
+      branch: c.git.branch,
+      secretName: c.git.credentialsSecret,
+      interval: c.git.interval,
+    });
+    new kustomize.Kustomization(this.root, 'RootKustomization', {
+      metadata: { name: ROOT_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: c.flux.interval,
+        path: `./${this.root.path}`,
+        prune: true,
+        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: ROOT_SYNC_NAME },
+      },
+    });
+    const secrets = SecretStore.load(c.baseDir, c.sops.ageRecipients, props.inspectSecret);
+    if (c.kommander.enabled) {
+      this.kommander = new KommanderTree(this.root, 'Kommander', { config: c, source: this.rootSource, secrets });
+    }
+    if (c.sops.ageRecipients.length) {
+      new TreeFile(this, 'SopsConfig', { path: '.sops.yaml', content: sopsCreationRules(c.sops.ageRecipients) });
+    }
+    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide(c, this.root.path, url) });
+  }
+}
