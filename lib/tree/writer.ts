@@ -13,7 +13,7 @@ function readManifest(outdir: string): string[] {
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .filter((l) => l && !l.startsWith('#'));
+    .filter((l) => l && !l.startsWith('#') && l !== MANIFEST_FILE);
 }
 
 function sameContent(file: string, content: string | Buffer): boolean {
