@@ -55,7 +55,7 @@ export function synthMain(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     files = synthesize(loadConfig(args.configFile));
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(`error: ${args.configFile} has ${e.problems.length} problem(s); nothing was written:\n${e.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}\n`);
+      err(`error: ${args.configFile} has ${e.problems.length} problem(s); nothing was written:\n${e.problems.map((p) => `  - ${p.message}`).join('\n')}\n`);
     } else {
       err(`error: ${(e as Error).message}\n(nothing was written)\n`);
     }
