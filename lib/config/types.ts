@@ -45,7 +45,9 @@ export interface FluxConfig {
    */
   readonly mode: FluxMode;
   /**
-   * Path (relative to the config file) of the `flux install --export` output.
+   * Path of the `flux install --export` output, as written in the config (usually relative to the
+   * config file): resolve it with `path.resolve(config.baseDir, installManifest)`. The loader has
+   * checked that the file exists. Set only in manifest mode.
    * @default - required in manifest mode
    */
   readonly installManifest?: string;
@@ -100,7 +102,10 @@ export interface GiteaConfig {
   readonly version: string;
   /** Existing Secret (namespace `kommander`) with keys `username` and `password`. @default gitea-admin-credentials */
   readonly adminSecret: string;
-  /** When true, the management GitRepository points at Gitea's in-cluster URL. @default true */
+  /**
+   * When true, the management GitRepository points at Gitea's in-cluster URL. Requires `enabled`.
+   * @default true (false when `enabled` is false)
+   */
   readonly hostsManagementRepository: boolean;
   /** `<owner>/<repo>` of the management repository inside Gitea. @default kommander/kommander */
   readonly repository: string;
@@ -176,7 +181,11 @@ export interface KommanderConfig {
 
 /** The validated, fully defaulted configuration. */
 export interface PlatformConfig {
-  /** Absolute path of the directory holding the config file (relative paths resolve against it). */
+  /**
+   * Absolute path of the directory holding the config file. Paths in the config
+   * (`flux.installManifest`, `applicationDefinitions`) are kept as the user wrote them; consumers
+   * resolve them with `path.resolve(baseDir, p)`.
+   */
   readonly baseDir: string;
   /** Management cluster name; the root folder is `clusters/<name>`. @default management */
   readonly clusterName: string;
@@ -187,8 +196,9 @@ export interface PlatformConfig {
   /** Cluster host name: the custom domain of the self-attached KommanderCluster. */
   readonly clusterHostname: string;
   /**
-   * A local kommander-applications-style directory (relative to the config file) copied verbatim
-   * into the tree root.
+   * A local kommander-applications-style directory copied verbatim into the tree root, as written in
+   * the config (usually relative to it): resolve it with `path.resolve(baseDir, p)`. The loader has
+   * checked that the directory exists.
    * @default - none: no application definitions are copied
    */
   readonly applicationDefinitions?: string;
