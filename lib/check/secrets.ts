@@ -1,0 +1,96 @@
+import { TreeModel, isSopsEncrypted } from './model';
+import { baseName, displayId, isObject, isYamlFile, JsonObject, str } from './tree';
+import { Finding } from './types';
+
+/**
+ * Secrets guards over every file of the tree (also files no Kustomization applies: everything
+ * in the repository is readable by everyone who can clone it).
+ *
+ * - No age identity (`AGE-SECRET-KEY-1…`, `AGE-PLUGIN-…-1`) anywhere.
+ * - Every `kind: Secret` document with values is SOPS-encrypted, and every value is `ENC[…]`.
+ * - `*.sops.yaml` files carry a `sops:` block.
+ * - A stage that applies an encrypted document decrypts (`spec.decryption.provider: sops`).
+ *
+ * Self-contained so that `check` runs on any tree; the synthesizer's own guard lives in lib/sops.
+ */
+
+const AGE_IDENTITY = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]*|AGE-PLUGIN-[A-Z0-9]+-1[0-9A-Z]*/;
+const ENC_VALUE = /^ENC\[AES256_GCM,data:[^,]*,iv:[^,]+,tag:[^,]+,type:[a-z]+\]$/;
+
+/** True when `text` contains an age private key. */
+export function containsAgeIdentity(text: string): boolean {
+  return AGE_IDENTITY.test(text);
+}
+
+/** Problems of one Secret object: plaintext values, or values SOPS did not encrypt. */
+export function secretValueProblems(obj: JsonObject): string[] {
+  const problems: string[] = [];
+  const encrypted = isSopsEncrypted(obj);
+  for (const field of ['data', 'stringData']) {
+    const data = obj[field];
+    if (!isObject(data)) continue;
+    for (const [k, v] of Object.entries(data)) {
+      if (v === null || v === '') continue;
+      if (!encrypted) problems.push(`${field}.${k} is plaintext`);
+      else if (typeof v !== 'string' || !ENC_VALUE.test(v)) problems.push(`${field}.${k} is not encrypted although the file has a sops block`);
+    }
+  }
+  return problems;
+}
+
+export function secretsRule(model: TreeModel): Finding[] {
+  const out: Finding[] = [];
+  for (const [file, text] of model.files) {
+    if (containsAgeIdentity(text)) {
+      out.push({
+        rule: 'secrets',
+        file,
+        object: '',
+        message: `${file} contains an age identity (AGE-SECRET-KEY-…): a private key is committed`,
+        fix: 'delete the file from the tree and from Git history, rotate the key (new identity, re-encrypt every Secret to the new recipient), and keep identities outside the repository',
+      });
+    }
+    if (!isYamlFile(file)) continue;
+    const parsed = model.parsed.get(file);
+    if (!parsed) continue;
+    const isSopsFile = file.endsWith('.sops.yaml') && baseName(file) !== '.sops.yaml';
+    if (isSopsFile && parsed.errors.length === 0 && !parsed.docs.some((d) => isObject(d.value) && isSopsEncrypted(d.value))) {
+      out.push({
+        rule: 'secrets',
+        file,
+        object: '',
+        message: `${file} is named *.sops.yaml but has no sops block: it is not encrypted`,
+        fix: `encrypt it (npm run secrets) or rename it; never commit the plaintext`,
+      });
+    }
+    for (const doc of parsed.docs) {
+      if (!isObject(doc.value) || doc.value.kind !== 'Secret' || str(doc.value.apiVersion) !== 'v1') continue;
+      const problems = secretValueProblems(doc.value);
+      if (problems.length === 0) continue;
+      const m = isObject(doc.value.metadata) ? doc.value.metadata : {};
+      out.push({
+        rule: 'secrets',
+        file,
+        object: displayId('Secret', str(m.namespace), str(m.name) ?? '?'),
+        message: `Secret is not SOPS-encrypted: ${problems.join('; ')}`,
+        fix: 'put the Secret under secrets/ and encrypt it with `npm run secrets` (SOPS + age), or reference an existing Secret instead of committing values',
+      });
+    }
+  }
+  for (const stage of model.stages.values()) {
+    const spec = isObject(stage.object.obj.spec) ? stage.object.obj.spec : {};
+    const decrypts = isObject(spec.decryption) && spec.decryption.provider === 'sops';
+    if (decrypts) continue;
+    const encrypted = stage.objects.filter((o) => isSopsEncrypted(o.obj));
+    for (const o of encrypted) {
+      out.push({
+        rule: 'secrets',
+        file: o.file,
+        object: o.display,
+        message: `stage ${stage.id} applies this SOPS-encrypted object but does not decrypt (no spec.decryption.provider: sops); Flux would apply ciphertext and fail`,
+        fix: `set spec.decryption: {provider: sops, secretRef: {name: <age key Secret>}} on Kustomization ${stage.id}`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * Shared types of the offline tree checker (`npm run check`), the diff and the rollout plan.
+ */
+
+/** A synthesized tree in memory: repository-relative POSIX path → file content. */
+export type TreeFiles = ReadonlyMap<string, string>;
+
+/** The rules `check` knows. Every finding names exactly one. */
+export type RuleName =
+  | 'yaml'
+  | 'schema'
+  | 'kustomization-path'
+  | 'kustomization-resources'
+  | 'reference'
+  | 'depends-on-cycle'
+  | 'duplicate-object'
+  | 'substitution'
+  | 'crd-order'
+  | 'secrets'
+  | 'kustomize';
+
+/** One problem found in a tree. */
+export interface Finding {
+  readonly rule: RuleName;
+  /** Repository-relative path of the file (or folder) at fault. */
+  readonly file: string;
+  /** `Kind/namespace/name` (or `Kind/name` when cluster-scoped); empty for file-level findings. */
+  readonly object: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly fix: string;
+}
+
+/** A reference to an object, as written in a Flux spec after namespace defaulting. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** Options shared by the model, the rules and the commands. */
+export interface CheckOptions {
+  /** Directories (or files) with CRDs: CRD YAML or `kubectl get crd -o yaml` output. @default [] */
+  readonly crdDirs?: readonly string[];
+  /**
+   * API groups whose CRDs are installed outside the tree (pre-installed, or by bootstrap).
+   * `*.example.com` matches every subgroup. @default []
+   */
+  readonly externalCrds?: readonly string[];
+  /**
+   * Objects that exist outside the tree, as `Kind/namespace/name` (or `Kind/name`); any segment
+   * may be `*`. References to them are not errors. @default []
+   */
+  readonly external?: readonly string[];
+  /** Run `kubectl kustomize` on every stage folder (only in the async entry points). @default true */
+  readonly kustomize?: boolean;
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorts findings by file, object, rule and message (the output order of every command). */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const key = `${f.file}\u0000${f.object}\u0000${f.rule}\u0000${f.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(f);
+  }
+  return out.sort(
+    (a, b) =>
+      compareStrings(a.file, b.file) ||
+      compareStrings(a.object, b.object) ||
+      compareStrings(a.rule, b.rule) ||
+      compareStrings(a.message, b.message),
+  );
+}
