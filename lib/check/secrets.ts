@@ -1,5 +1,6 @@
+import { containsAgeIdentity, plaintextSecretProblems } from '../sops/guard';
 import { TreeModel, isSopsEncrypted } from './model';
-import { baseName, displayId, isObject, isYamlFile, JsonObject, str } from './tree';
+import { baseName, displayId, isObject, isYamlFile, str } from './tree';
 import { Finding } from './types';
 
 /**
@@ -11,32 +12,11 @@ import { Finding } from './types';
  * - `*.sops.yaml` files carry a `sops:` block.
  * - A stage that applies an encrypted document decrypts (`spec.decryption.provider: sops`).
  *
- * Self-contained so that `check` runs on any tree; the synthesizer's own guard lives in lib/sops.
+ * The value checks are the synthesizer's own guards (lib/sops/guard), applied to the files.
  */
 
-const AGE_IDENTITY = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]*|AGE-PLUGIN-[A-Z0-9]+-1[0-9A-Z]*/;
-const ENC_VALUE = /^ENC\[AES256_GCM,data:[^,]*,iv:[^,]+,tag:[^,]+,type:[a-z]+\]$/;
-
-/** True when `text` contains an age private key. */
-export function containsAgeIdentity(text: string): boolean {
-  return AGE_IDENTITY.test(text);
-}
-
-/** Problems of one Secret object: plaintext values, or values SOPS did not encrypt. */
-export function secretValueProblems(obj: JsonObject): string[] {
-  const problems: string[] = [];
-  const encrypted = isSopsEncrypted(obj);
-  for (const field of ['data', 'stringData']) {
-    const data = obj[field];
-    if (!isObject(data)) continue;
-    for (const [k, v] of Object.entries(data)) {
-      if (v === null || v === '') continue;
-      if (!encrypted) problems.push(`${field}.${k} is plaintext`);
-      else if (typeof v !== 'string' || !ENC_VALUE.test(v)) problems.push(`${field}.${k} is not encrypted although the file has a sops block`);
-    }
-  }
-  return problems;
-}
+/** True when `text` contains an age private key (the synthesizer's own guard). */
+export { containsAgeIdentity };
 
 export function secretsRule(model: TreeModel): Finding[] {
   const out: Finding[] = [];
@@ -65,14 +45,14 @@ export function secretsRule(model: TreeModel): Finding[] {
     }
     for (const doc of parsed.docs) {
       if (!isObject(doc.value) || doc.value.kind !== 'Secret' || str(doc.value.apiVersion) !== 'v1') continue;
-      const problems = secretValueProblems(doc.value);
+      const problems = plaintextSecretProblems(doc.value);
       if (problems.length === 0) continue;
       const m = isObject(doc.value.metadata) ? doc.value.metadata : {};
       out.push({
         rule: 'secrets',
         file,
         object: displayId('Secret', str(m.namespace), str(m.name) ?? '?'),
-        message: `Secret is not SOPS-encrypted: ${problems.join('; ')}`,
+        message: problems.join('; '),
         fix: 'put the Secret under secrets/ and encrypt it with `npm run secrets` (SOPS + age), or reference an existing Secret instead of committing values',
       });
     }
