@@ -39,6 +39,7 @@ import {
   validateRecipients,
   validateSecretDocument,
 } from '../lib/sops';
+import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from '../lib/config/defaults';
 
 export const USAGE = `Usage: npm run -s secrets -- <verb> [options]
 
@@ -50,7 +51,8 @@ Verbs:
       Print the plaintext of a SOPS file (or stdin), after verifying every value and the MAC.
   init [--pq] [--namespace <ns>]…
       Generate an age identity into .age/age.agekey (git-ignored, mode 0600), add its recipient to
-      sops.ageRecipients in the config, and print the kubectl command that gives it to Flux.
+      sops.ageRecipients in the config, and print the kubectl commands that give it to Flux
+      (default namespaces: kommander-flux and kommander).
   set <namespace>/<name> [key=value]… [--from-file key=path]… [--generate key[:length]]…
       Create or update secrets/<namespace>/<name>.sops.yaml, encrypted to the config's recipients.
       Updating an existing file needs an identity that opens it; unchanged values keep their
@@ -260,7 +262,8 @@ async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   if (added && listSecretFiles(settings.secretsDir).length > 0) {
     io.stderr('existing files under secrets/ are not encrypted to it yet: run npm run -s secrets -- rotate\n');
   }
-  const namespaces = args.options.get('--namespace') ?? ['kommander'];
+  // Flux resolves `decryption.secretRef` in each Kustomization's namespace; Kommander reads it in `kommander`.
+  const namespaces = args.options.get('--namespace') ?? [FLUX_NAMESPACE, KOMMANDER_NAMESPACE];
   const lines = [
     `# recipient: ${recipient}`,
     `# Give Flux the identity out of band (never commit it), in every namespace whose Kustomizations decrypt:`,

@@ -97,6 +97,7 @@ describe('init', () => {
     expect(recipients()).toEqual([recipient]);
     expect(fs.readFileSync(path.join(tmp, 'platform.yaml'), 'utf8')).toContain('# the platform\n');
     // AND the exact kubectl command is printed, never the private key
+    expect(r.stdout).toContain('kubectl create secret generic sops-age --namespace kommander-flux --from-file=age.agekey=.age/age.agekey\n');
     expect(r.stdout).toContain('kubectl create secret generic sops-age --namespace kommander --from-file=age.agekey=.age/age.agekey\n');
     expect(r.stdout + r.stderr).not.toMatch(/AGE-SECRET-KEY/i);
   });
