@@ -43,7 +43,7 @@ export class SecretStore {
       const rel = path.relative(baseDir, full).split(path.sep).join('/');
       const content = fs.readFileSync(full);
       const text = content.toString('utf8');
-      for (const p of inspect(rel, text, recipients).problems) problems.push(`${rel}: ${p}`);
+      for (const p of inspect(rel, text, recipients).problems) problems.push(p.startsWith(rel) ? p : `${rel}: ${p}`);
       let doc: any;
       try {
         doc = YAML.parse(text);
