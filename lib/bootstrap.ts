@@ -1,5 +1,6 @@
 import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
+import { gardenerBootstrapLines } from './gardener/bootstrap';
 
 /**
  * `BOOTSTRAP.md`: the few objects that must be applied by hand once, with exact commands.
@@ -17,7 +18,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     `starting at \`${rootPath}\`.`,
     '',
   );
-  step('1. Namespaces', ['```sh', `kubectl create namespace ${ns}`, `kubectl create namespace ${KOMMANDER_NAMESPACE}`, '```']);
+  const kommander = c.kommander.enabled;
+  step('1. Namespaces', ['```sh', `kubectl create namespace ${ns}`, ...(kommander ? [`kubectl create namespace ${KOMMANDER_NAMESPACE}`] : []), '```']);
   step('2. Git credentials', [
     `Flux reads the repository with Secret \`${ns}/${c.git.credentialsSecret}\` (keys \`username\`, \`password\`; for SSH \`identity\`, \`known_hosts\`).`,
     '',
@@ -29,12 +31,12 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     'The same Secret is also committed SOPS-encrypted under `secrets/`, so Flux keeps it in sync afterwards.',
   ]);
   step('3. The age identity (sops-age)', [
-    `Flux decrypts SOPS files with Secret \`${c.sops.secretName}\` in the namespace of each Kustomization (\`${ns}\`);`,
-    `Kommander reads it in \`${KOMMANDER_NAMESPACE}\`. Recipients: ${c.sops.ageRecipients.length ? c.sops.ageRecipients.map((r) => `\`${r}\``).join(', ') : '(none configured)'}.`,
+    `Flux decrypts SOPS files with Secret \`${c.sops.secretName}\` in the namespace of each Kustomization (\`${ns}\`)${kommander ? ';' : '.'}`,
+    `${kommander ? `Kommander reads it in \`${KOMMANDER_NAMESPACE}\`. ` : ''}Recipients: ${c.sops.ageRecipients.length ? c.sops.ageRecipients.map((r) => `\`${r}\``).join(', ') : '(none configured)'}.`,
     '',
     '```sh',
     `kubectl -n ${ns} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
-    `kubectl -n ${KOMMANDER_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
+    ...(kommander ? [`kubectl -n ${KOMMANDER_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`] : []),
     '```',
   ]);
   if (c.flux.mode === 'bootstrap') {
@@ -80,5 +82,7 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
       '```',
     ]);
   }
+  const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;
+  lines.push(...gardenerBootstrapLines(c, `${gitea ? 7 : 6}. The Gardener landscape`));
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ export * from './certmanager';
 export * from './kommander/api';
 export * from './kommander/app-deployment';
 export * from './kommander/tree';
+export * from './gardener';
 export * from './secrets/sops-secrets';
 export * from './tree/folder';
 export * from './tree/render';

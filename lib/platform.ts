@@ -5,6 +5,9 @@ import { bootstrapGuide } from './bootstrap';
 import { FLUX_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { GitRepository } from './flux/sources';
+import { gardenerSection } from './gardener/config';
+import { GardenerSecrets } from './gardener/secrets';
+import { GardenerTree } from './gardener/tree';
 import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
 import { SecretStore, SopsFileInspector } from './secrets/sops-secrets';
 import { Folder, TreeFile } from './tree/folder';
@@ -39,6 +42,7 @@ export class ManagementRepository extends Construct {
   public readonly root: Folder;
   public readonly rootSource: GitRepository;
   public readonly kommander?: KommanderTree;
+  public readonly gardener?: GardenerTree;
 
   constructor(scope: Construct, id: string, props: ManagementRepositoryProps) {
     super(scope, id);
@@ -65,8 +69,20 @@ export class ManagementRepository extends Construct {
       },
     });
     const secrets = SecretStore.load(c.baseDir, c.sops.ageRecipients, props.inspectSecret);
+    // The landscape's Secrets are claimed first: the Kommander tree sweeps the unclaimed ones.
+    const gardenerSecrets = gardenerSection(c)?.enabled ? GardenerSecrets.claim(c, secrets) : undefined;
     if (c.kommander.enabled) {
       this.kommander = new KommanderTree(this.root, 'Kommander', { config: c, source: this.rootSource, secrets });
+    }
+    if (gardenerSecrets) {
+      // One cert-manager: the Kommander tree's when it exists.
+      this.gardener = new GardenerTree(this.root, 'Gardener', {
+        config: c,
+        source: this.rootSource,
+        secrets: gardenerSecrets,
+        certManager: this.kommander?.stages['cert-manager'],
+        otherSecrets: this.kommander ? [] : secrets.claimRemaining(),
+      });
     }
     if (c.sops.ageRecipients.length) {
       new TreeFile(this, 'SopsConfig', { path: '.sops.yaml', content: sopsCreationRules(c.sops.ageRecipients) });

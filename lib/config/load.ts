@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { gardenerCrossChecks } from '../gardener/validate';
 import { ConfigProblem, PathSegment, comparePaths, formatPath, parsePath, show, validateConfig } from './schema';
 import {
   AcmeConfig,
@@ -102,6 +103,7 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
     const problemText = checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory');
     if (problemText) out.push(problem(['applicationDefinitions'], problemText));
   }
+  out.push(...gardenerCrossChecks(cfg, baseDir));
   return out;
 }
 

@@ -14,6 +14,7 @@
  * object such as Helm values). Objects reject unknown keys (JSON Schema `additionalProperties: false`);
  * maps and open objects accept any key.
  */
+import { GARDENER_SCHEMA as GARDENER_SECTION_SCHEMA } from '../gardener/schema';
 import { BUILTIN_HELM_REPOSITORIES, CORE_APPS, CoreApp, DEFAULTS } from './defaults';
 
 // ---------------------------------------------------------------------------------------------
@@ -735,14 +736,10 @@ function appSchema(core: CoreApp | undefined): ObjectSchema {
 }
 
 /**
- * The schema of the `gardener` section. Not validated yet: any object passes through unchanged.
- * To validate it, replace this with an `s.object({...}, { optional: true, description })` (it may
- * live in its own module); defaults, the JSON Schema and the reference then follow automatically.
+ * The schema of the `gardener` section: defined in `lib/gardener/schema.ts` (which imports only
+ * types from this module, so there is no import cycle).
  */
-export const GARDENER_SCHEMA: Schema = s.open({
-  description: 'The 23KE / Gardener landscape. Not validated yet: any object is accepted and passed through.',
-  defaultDoc: '- none',
-});
+export const GARDENER_SCHEMA: Schema = GARDENER_SECTION_SCHEMA;
 
 /** Options of `buildConfigSchema`. */
 export interface ConfigSchemaProps {

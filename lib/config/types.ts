@@ -213,6 +213,9 @@ export interface PlatformConfig {
   readonly catalog: CatalogConfig;
   /** Chart sources beyond the built-in ones. @default [] */
   readonly helmRepositories: readonly HelmRepositoryConfig[];
-  /** The 23KE / Gardener landscape (issue 4). @default - none */
+  /**
+   * The 23KE / Gardener landscape, validated by `lib/gardener/schema.ts`; read it typed with
+   * `gardenerSection(config)` (lib/gardener/config.ts). @default - none
+   */
   readonly gardener?: unknown;
 }

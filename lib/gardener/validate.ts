@@ -1,0 +1,199 @@
+/**
+ * Rules of the `gardener:` section that span keys or need the file system. Called by the config
+ * loader after the schema validation (`cfg` is the validated data; invalid leaves are skipped,
+ * they are already reported).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigProblem, PathSegment, formatPath, show } from '../config/schema';
+import { DNS_PROVIDER_TYPES, GARDEN_NAMESPACE, KNOWN_EXTENSIONS } from './defaults';
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function problem(segments: readonly PathSegment[], message: string): ConfigProblem {
+  const p = formatPath(segments);
+  return { path: p, message: `${p}: ${message}` };
+}
+
+/** `./secrets//garden/x.sops.yaml` → `secrets/garden/x.sops.yaml` (POSIX, relative). */
+export function normalizeSopsPath(p: string): string {
+  return path.posix.normalize(p.split(path.sep).join('/')).replace(/^\.\//, '');
+}
+
+/** `secrets/<namespace>/<name>.sops.yaml` → `{namespace, name}`, else undefined. */
+export function parseSopsPath(p: string): { namespace: string; name: string } | undefined {
+  const m = /^secrets\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\.sops\.ya?ml$/.exec(normalizeSopsPath(p));
+  return m ? { namespace: m[1], name: m[3] } : undefined;
+}
+
+function checkCredentials(ref: unknown, at: readonly PathSegment[], namespace: string, baseDir: string, out: ConfigProblem[]): void {
+  if (!isObj(ref)) return;
+  const hasName = typeof ref.secretName === 'string';
+  const hasFile = typeof ref.sopsFile === 'string';
+  if (!hasName && !hasFile) {
+    out.push(
+      problem(at, `names no Secret (set secretName: <an existing Secret in namespace ${namespace}>, or sopsFile: secrets/${namespace}/<name>.sops.yaml written by npm run -s secrets -- set ${namespace}/<name> key=value)`),
+    );
+    return;
+  }
+  if (!hasFile || ref.sopsFile === '') return;
+  const file = ref.sopsFile as string;
+  const parsed = parseSopsPath(file);
+  if (!parsed || parsed.namespace !== namespace) {
+    out.push(
+      problem([...at, 'sopsFile'], `${show(file)} is not a Secret of namespace ${namespace} under secrets/ (expected secrets/${namespace}/<name>.sops.yaml, relative to the config file)`),
+    );
+    return;
+  }
+  const abs = path.resolve(baseDir, normalizeSopsPath(file));
+  if (!fs.existsSync(abs)) {
+    out.push(
+      problem([...at, 'sopsFile'], `${show(file)} does not exist (no file at ${abs}; create it with npm run -s secrets -- set ${namespace}/${parsed.name} key=value)`),
+    );
+  }
+}
+
+/** IPv4 CIDR → [first, last] address as numbers. */
+export function cidrRange(cidr: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) return undefined;
+  const ip = ((Number(m[1]) << 24) >>> 0) + (Number(m[2]) << 16) + (Number(m[3]) << 8) + Number(m[4]);
+  const bits = Number(m[5]);
+  const size = 2 ** (32 - bits);
+  const first = Math.floor(ip / size) * size;
+  return [first, first + size - 1];
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const ra = cidrRange(a);
+  const rb = cidrRange(b);
+  return !!ra && !!rb && ra[0] <= rb[1] && rb[0] <= ra[1];
+}
+
+/** The resources an extension entry serves (its own list, else the built-in one). */
+export function extensionResources(name: string, ext: Obj): { kind: string; type: string }[] {
+  if (Array.isArray(ext.resources)) return ext.resources.filter(isObj).map((r) => ({ kind: String(r.kind), type: String(r.type) }));
+  return [...(KNOWN_EXTENSIONS[name]?.resources ?? [])];
+}
+
+/** Enabled extensions serving `kind`/`type`. */
+export function extensionsServing(extensions: Obj, kind: string, type: string): string[] {
+  return Object.entries(extensions)
+    .filter(([, e]) => isObj(e) && e.enabled !== false)
+    .filter(([n, e]) => extensionResources(n, e as Obj).some((r) => r.kind === kind && r.type === type))
+    .map(([n]) => n);
+}
+
+function knownServing(kind: string, type: string): string | undefined {
+  return Object.keys(KNOWN_EXTENSIONS).find((n) => KNOWN_EXTENSIONS[n].resources.some((r) => r.kind === kind && r.type === type));
+}
+
+/** Every cross-key problem of `cfg.gardener` (none when the section is absent or disabled). */
+export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const g = cfg.gardener;
+  if (!isObj(g) || g.enabled === false) return out;
+  const at = (...p: PathSegment[]) => ['gardener', ...p];
+
+  // Without the Kommander tree nothing deploys Gitea, so it cannot host the repository.
+  const kommander = isObj(cfg.kommander) ? cfg.kommander : {};
+  const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
+  if (kommander.enabled === false && gitea.enabled === true && gitea.hostsManagementRepository === true) {
+    out.push(
+      problem(
+        ['gitea', 'hostsManagementRepository'],
+        'true needs the Kommander tree, which deploys Gitea (with kommander.enabled: false, set gitea.enabled: false and git.url to the management repository)',
+      ),
+    );
+  }
+
+  // Credentials: exactly one source each, SOPS files where the Secret's namespace says.
+  const dns = isObj(g.dns) ? g.dns : {};
+  checkCredentials(dns.credentials, at('dns', 'credentials'), GARDEN_NAMESPACE, baseDir, out);
+  const issuer = isObj(g.issuer) && isObj(g.issuer.acme) ? g.issuer.acme : {};
+  if (isObj(issuer.externalAccountBinding)) {
+    checkCredentials(issuer.externalAccountBinding.keySecret, at('issuer', 'acme', 'externalAccountBinding', 'keySecret'), GARDEN_NAMESPACE, baseDir, out);
+  }
+  const backups = isObj(g.backups) ? g.backups : undefined;
+  if (backups) checkCredentials(backups.credentials, at('backups', 'credentials'), GARDEN_NAMESPACE, baseDir, out);
+
+  // Domains.
+  const domains = isObj(g.domains) ? g.domains : {};
+  if (typeof domains.api === 'string' && domains.api !== '' && !/^api\.[^.]/.test(domains.api)) {
+    out.push(
+      problem(at('domains', 'api'), `${show(domains.api)} must start with "api." (gardener-operator serves the virtual garden at api.<domain>; e.g. api.${String(domains.base ?? 'garden.example.com')})`),
+    );
+  }
+  const names: [string, unknown][] = [['ingress', domains.ingress], ['seedIngress', domains.seedIngress], ['api', domains.api]];
+  for (let i = 0; i < names.length; i++) {
+    for (let j = i + 1; j < names.length; j++) {
+      if (typeof names[i][1] === 'string' && names[i][1] === names[j][1]) {
+        out.push(problem(at('domains', names[j][0]), `${show(names[j][1])} is also gardener.domains.${names[i][0]} (each needs its own DNS name)`));
+      }
+    }
+  }
+
+  // Networks: the base cluster's and the shoots' defaults must not overlap.
+  const base = isObj(g.baseCluster) && isObj(g.baseCluster.networks) ? g.baseCluster.networks : {};
+  const seed = isObj(g.seed) && isObj(g.seed.shootDefaults) ? g.seed.shootDefaults : {};
+  const nets: [PathSegment[], unknown][] = [
+    [at('baseCluster', 'networks', 'nodes'), base.nodes],
+    [at('baseCluster', 'networks', 'pods'), base.pods],
+    [at('baseCluster', 'networks', 'services'), base.services],
+    [at('seed', 'shootDefaults', 'pods'), seed.pods],
+    [at('seed', 'shootDefaults', 'services'), seed.services],
+  ];
+  for (let i = 0; i < nets.length; i++) {
+    for (let j = i + 1; j < nets.length; j++) {
+      const [pa, a] = nets[i];
+      const [pb, b] = nets[j];
+      if (typeof a === 'string' && typeof b === 'string' && cidrsOverlap(a, b)) {
+        out.push(problem(pb, `${show(b)} overlaps ${formatPath(pa)} (${a}); the networks must be disjoint`));
+      }
+    }
+  }
+
+  // Extensions: unknown ones declare what they serve; admission charts only for known ones.
+  const extensions = isObj(g.extensions) ? g.extensions : {};
+  for (const [name, ext] of Object.entries(extensions)) {
+    if (!isObj(ext) || KNOWN_EXTENSIONS[name]) continue;
+    if (ext.resources === undefined) {
+      out.push(
+        problem(
+          at('extensions', name, 'resources'),
+          `is missing (required for an extension that is not built in; built in: ${Object.keys(KNOWN_EXTENSIONS).join(', ')}; e.g. [{kind: Extension, type: ${name}}])`,
+        ),
+      );
+    }
+    if (ext.admission === true) {
+      out.push(problem(at('extensions', name, 'admission'), `true is only supported for built-in extensions (the admission chart names of ${name} are not known; remove it)`));
+    }
+  }
+
+  // The Garden's DNS records and the etcd backup bucket are handled by extensions in the runtime cluster.
+  if (typeof dns.provider === 'string' && (DNS_PROVIDER_TYPES as readonly string[]).includes(dns.provider)) {
+    if (extensionsServing(extensions, 'DNSRecord', dns.provider).length === 0) {
+      const hint = knownServing('DNSRecord', dns.provider);
+      out.push(
+        problem(
+          at('dns', 'provider'),
+          `${show(dns.provider)} is served by no enabled extension (the Garden's DNS records need an extension with a DNSRecord of this type${hint ? `: enable ${hint} under gardener.extensions` : ''})`,
+        ),
+      );
+    }
+  }
+  if (backups && typeof backups.provider === 'string' && extensionsServing(extensions, 'BackupBucket', backups.provider).length === 0) {
+    const hint = knownServing('BackupBucket', backups.provider);
+    out.push(
+      problem(
+        at('backups', 'provider'),
+        `${show(backups.provider)} is served by no enabled extension (the etcd backup needs an extension with a BackupBucket of this type${hint ? `: enable ${hint} under gardener.extensions` : ''})`,
+      ),
+    );
+  }
+  return out;
+}
