@@ -183,6 +183,10 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(exts.find((e) => e.metadata.name === 'shoot-dns-service')!.spec.deployment.admission.virtualCluster.helm.ociRepository.ref).toBe(
       'europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions/shoot-dns-service-admission-application:v1.84.0',
     );
+    // Shoots get certificates from the landscape's ACME account unless the extension's values say otherwise.
+    expect(exts.find((e) => e.metadata.name === 'shoot-cert-service')!.spec.deployment.extension.values).toStrictEqual({
+      certificateConfig: { defaultIssuer: { name: 'garden', acme: { email: 'platform-team@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' } } },
+    });
     const gardenlet = all.find((o) => o.kind === 'Gardenlet')!;
     expect(gardenlet.metadata).toStrictEqual({ name: 'initial-seed', namespace: 'garden' });
     expect(gardenlet.spec.deployment.helm.ociRepository.ref).toBe('europe-docker.pkg.dev/gardener-project/releases/charts/gardener/gardenlet:v1.141.5');
@@ -258,6 +262,10 @@ describe('Kommander and Gardener in one repository (examples/kommander-gardener.
     expect(all.filter((o) => o.kind === 'HelmRelease' && o.spec.chart?.spec?.chart === 'cert-manager')).toHaveLength(1);
     expect(all.filter((o) => o.kind === 'Namespace' && o.metadata.name === 'cert-manager')).toHaveLength(1);
     expect(all.filter((o) => o.kind === 'GitRepository' && o.metadata.name === 'kommander-flux')).toHaveLength(1);
+    // One HelmRepository per chart repository (Kommander's URLs are mirror-substitutable).
+    const urls = all.filter((o) => o.kind === 'HelmRepository').map((o) => String(o.spec.url).replace(/^\$\{helmMirrorURL:=(.*)\}$/, '$1').replace(/\/+$/, ''));
+    expect(urls.filter((u, i) => urls.indexOf(u) !== i)).toStrictEqual([]);
+    expect(urls).toContain('https://charts.jetstack.io');
     expect(files.filter((f) => f.path === '.sops.yaml' || f.path === 'BOOTSTRAP.md').length).toBeLessThanOrEqual(2);
     const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
       crdDirs: [CRDS],

@@ -10,7 +10,8 @@
  *   gardener-virtual-garden  applied into the virtual garden (spec.kubeConfig): the Gardenlet
  */
 import { Construct } from 'constructs';
-import { GardenerConfig, GardenerExtensionConfig } from './config';
+import { mergeValues } from '../kommander/tree';
+import { GardenerConfig, GardenerExtensionConfig, GardenerValues } from './config';
 import { GARDEN_DNS_PROVIDER, GARDEN_NAMESPACE, KNOWN_EXTENSIONS } from './defaults';
 import { Garden, GardenExtension, SeedGardenlet } from './constructs';
 import { setHealthCheckExprs, setKubeConfig } from './flux';
@@ -33,6 +34,15 @@ export function extensionCharts(name: string, ext: GardenerExtensionConfig, g: G
     chartRef,
     admission: admission ? { runtimeRef: `${prefix}/${admission}-runtime:${ext.version}`, applicationRef: `${prefix}/${admission}-application:${ext.version}` } : undefined,
   };
+}
+
+/** Values a built-in extension gets from the rest of the config (the extension's `values` win). */
+export function extensionBaseValues(name: string, g: GardenerConfig): GardenerValues {
+  if (name === 'shoot-cert-service') {
+    // Shoots get certificates from the landscape's ACME account by default.
+    return { certificateConfig: { defaultIssuer: { name: 'garden', acme: { email: g.issuer.acme.email, server: g.issuer.acme.server } } } };
+  }
+  return {};
 }
 
 /** The Garden is healthy once its last operation succeeded and the virtual API server answers. */
@@ -81,7 +91,7 @@ export class OperatorGardenerStage implements GardenerStageModule {
         chartRef: charts.chartRef,
         admission: charts.admission,
         resources,
-        values: ext.values,
+        values: mergeValues(extensionBaseValues(name, g), ext.values),
         runtimeClusterValues: runtime,
         injectGardenKubeconfig: KNOWN_EXTENSIONS[name]?.injectGardenKubeconfig,
       });
