@@ -123,9 +123,12 @@ describe('loading a valid config', () => {
         ],
       },
       helmRepositories: [{ name: 'charts.example.com', url: 'https://charts.example.com' }],
-      gardener: { landscape: 'dev', anything: { goes: [1, 2] } },
+      gardener: cfg.gardener,
     };
     expect(cfg).toStrictEqual(expected);
+    // AND the gardener section is validated and defaulted by its own schema (test/gardener-config.test.ts)
+    expect((cfg.gardener as any).name).toBe('dev');
+    expect((cfg.gardener as any).domains.api).toBe('api.garden.example.com');
     // AND the core apps come first, in built-in order
     expect(Object.keys(cfg.apps)).toEqual(['cert-manager', 'chartmuseum', 'gatekeeper', 'kommander-appmanagement', 'kommander', 'traefik']);
 
@@ -187,17 +190,17 @@ describe('loading a valid config', () => {
     expect(cfg.catalog.repositories[1].tag).toBe('v1.0.0');
   });
 
-  test('baseDir is absolute, the output does not alias the input, gardener passes through', () => {
+  test('baseDir is absolute, the output does not alias the input', () => {
     // GIVEN raw data with free-form values and a relative base dir
     const values = { nested: { list: [1] } };
-    const raw = { ...HOST, gitea: { values }, gardener: { whatever: { x: 1 } } };
+    const raw = { ...HOST, gitea: { values } };
     // WHEN it is parsed
     const cfg = parseConfig(raw, path.relative(process.cwd(), FIXTURES));
-    // THEN baseDir is absolute, values are copied and gardener is kept as given
+    // THEN baseDir is absolute and values are copied
     expect(cfg.baseDir).toBe(FIXTURES);
     values.nested.list.push(2);
     expect(cfg.gitea.values).toEqual({ nested: { list: [1] } });
-    expect(cfg.gardener).toEqual({ whatever: { x: 1 } });
+    expect(cfg.gardener).toBeUndefined();
   });
 });
 
