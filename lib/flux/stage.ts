@@ -5,6 +5,18 @@ import { Folder } from '../tree/folder';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
 
+/** A CEL health expression set for one kind (`spec.healthCheckExprs[]`, Flux ≥ 2.5). */
+export interface HealthCheckExpr {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** True when the object is healthy. */
+  readonly current: string;
+  /** True when it failed. @default - none */
+  readonly failed?: string;
+  /** True while it is reconciling. @default - none */
+  readonly inProgress?: string;
+}
+
 /** A `postBuild.substituteFrom` entry. Flux resolves it in the Kustomization's own namespace. */
 export interface SubstitutionSource {
   readonly kind: 'ConfigMap' | 'Secret';
@@ -48,6 +60,12 @@ export interface StageProps {
   readonly targetNamespace?: string;
   /** Human description, written as an annotation. @default - none */
   readonly description?: string;
+  /**
+   * Apply the folder into another cluster: `spec.kubeConfig.secretRef` (Flux reads the Secret in
+   * the stage's own namespace).
+   * @default - the cluster Flux runs in
+   */
+  readonly kubeConfig?: { readonly secretName: string; readonly key: string };
 }
 
 /**
@@ -69,6 +87,7 @@ export class Stage extends Construct {
   private readonly substitutionSources: SubstitutionSource[];
   private decryption?: string;
   private readonly autoSources: SubstitutionSource[] = [];
+  private readonly exprs: HealthCheckExpr[] = [];
 
   constructor(scope: Construct, id: string, props: StageProps) {
     super(scope, id);
@@ -115,6 +134,13 @@ export class Stage extends Construct {
         healthChecks: Lazy.any({
           produce: () => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined),
         }) as any,
+        healthCheckExprs: Lazy.any({
+          produce: () =>
+            this.exprs.length
+              ? this.exprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, inProgress: e.inProgress, failed: e.failed, current: e.current }))
+              : undefined,
+        }) as any,
+        kubeConfig: props.kubeConfig ? { secretRef: { name: props.kubeConfig.secretName, key: props.kubeConfig.key } } : undefined,
         postBuild: Lazy.any({
           produce: () => {
             const sources = [...this.substitutionSources];
@@ -155,6 +181,16 @@ export class Stage extends Construct {
       const ref = t instanceof ApiObject ? refOf(t) : t;
       if (!ref.apiVersion) throw new Error(`Stage ${this.name}: health check ${ref.kind}/${ref.name} needs an apiVersion`);
       this.checks.push({ apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace });
+    }
+  }
+
+  /** Adds CEL health expressions for kinds that have no kstatus conditions (`spec.healthCheckExprs`). */
+  public addHealthCheckExprs(...exprs: HealthCheckExpr[]): void {
+    for (const e of exprs) {
+      if (this.exprs.some((x) => x.apiVersion === e.apiVersion && x.kind === e.kind)) {
+        throw new Error(`Stage ${this.name}: healthCheckExprs for ${e.apiVersion} ${e.kind} are set twice (one entry per kind)`);
+      }
+      this.exprs.push(e);
     }
   }
 

@@ -14,7 +14,6 @@ import { mergeValues } from '../kommander/tree';
 import { GardenerConfig, GardenerExtensionConfig, GardenerValues } from './config';
 import { GARDEN_DNS_PROVIDER, GARDEN_NAMESPACE, KNOWN_EXTENSIONS } from './defaults';
 import { Garden, GardenExtension, SeedGardenlet } from './constructs';
-import { setHealthCheckExprs, setKubeConfig } from './flux';
 import { GardenerStageContext, GardenerStageModule, GardenerStageResult } from './module';
 import { extensionResources } from './validate';
 
@@ -121,7 +120,7 @@ export class OperatorGardenerStage implements GardenerStageModule {
       },
     });
     // The stage waits for everything it applies (spec.wait); the Garden's health is this expression.
-    setHealthCheckExprs(gardenStage, [GARDEN_HEALTH]);
+    gardenStage.addHealthCheckExprs(GARDEN_HEALTH);
 
     // The Gardenlet lives in the virtual garden (served by gardener-apiserver): this stage applies
     // into it. gardener-operator then deploys the gardenlet into the base cluster, which registers
@@ -130,8 +129,8 @@ export class OperatorGardenerStage implements GardenerStageModule {
       dependsOn: [gardenStage],
       prune: false,
       timeout: '30m',
+      kubeConfig: { secretName: ctx.secrets.virtualGardenKubeconfig.name, key: 'kubeconfig' },
     });
-    setKubeConfig(virtual, ctx.secrets.virtualGardenKubeconfig.name, 'kubeconfig');
     ctx.applySecrets(virtual, ctx.secrets.dns, ctx.secrets.backup);
     const chartRepo = ociPath(g.charts.gardener.repository);
     new SeedGardenlet(virtual.folder, 'Gardenlet', {

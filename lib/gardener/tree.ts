@@ -19,7 +19,7 @@ import {
   INGRESS_NGINX_NAMESPACE,
   ISSUER_NAME,
 } from './defaults';
-import { setHealthCheckExprs, stateHealth } from './flux';
+import { stateHealth } from './flux';
 import { ComponentRelease, GardenerBaseStages, GardenerStageContext, GardenerStageModule } from './module';
 import { OperatorGardenerStage } from './operator';
 import { GardenerSecrets, ResolvedSecret } from './secrets';
@@ -190,7 +190,7 @@ export class GardenerTree extends Construct {
       externalAccountBinding: acme.externalAccountBinding ? { keyID: acme.externalAccountBinding.keyID, secretName: secrets.acmeEab!.name } : undefined,
       domains: [g.domains.base],
     });
-    setHealthCheckExprs(resources, [stateHealth('dns.gardener.cloud/v1alpha1', 'DNSProvider'), stateHealth('cert.gardener.cloud/v1alpha1', 'Issuer')]);
+    resources.addHealthCheckExprs(stateHealth('dns.gardener.cloud/v1alpha1', 'DNSProvider'), stateHealth('cert.gardener.cloud/v1alpha1', 'Issuer'));
 
     // 5. The gardener stage module.
     const stages: GardenerBaseStages = { configuration, certManager, preGardener, preGardenerResources: resources };
