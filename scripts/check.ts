@@ -5,10 +5,13 @@
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
  * the secrets guards and `kubectl kustomize` of every stage folder.
+ * Without --crds (and without `check.crds` in the config) the CRD directories of the TreeCheck
+ * validation plugin in cdk8s.yaml are used.
  * Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'fs';
 import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
+import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
 
 interface Args {
   dir: string;
@@ -51,6 +54,19 @@ function parseArgs(argv: readonly string[]): Args {
   return a;
 }
 
+/** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:`. */
+function pluginCrdDirs(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
+  if (!isObject(doc)) return [];
+  for (const v of asArray(doc.validations)) {
+    if (isObject(v) && v.class === 'TreeCheck' && isObject(v.properties)) {
+      return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
+    }
+  }
+  return [];
+}
+
 async function main(): Promise<number> {
   let args: Args;
   try {
@@ -64,6 +80,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
+  if (args.crdDirs.length === 0 && fromConfig.crdDirs.length === 0) {
+    // Default: the CRD directories the cdk8s validation plugin uses (cdk8s.yaml), when they exist.
+    const fromCdk8s = pluginCrdDirs('cdk8s.yaml').filter((d) => fs.existsSync(d));
+    if (fromCdk8s.length) process.stderr.write(`check: CRD schemas from ${fromCdk8s.join(', ')} (cdk8s.yaml validations; override with --crds)\n`);
+    args.crdDirs.push(...fromCdk8s);
+  }
   const started = Date.now();
   let result;
   try {

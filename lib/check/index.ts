@@ -93,7 +93,7 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
     if (findKubectl()) {
       const targets = [...model.stages.values()]
         .filter((s) => s.inTree && s.path !== undefined && s.folderExists && s.kustomizationFile)
-        .map((s) => ({ folder: s.path as string, object: s.object.display }));
+        .map((s) => ({ folder: s.path as string, object: s.object.display, size: s.files.length }));
       findings.push(...(await runKustomizeBuilds(dir, targets)));
     } else {
       notes.push('kubectl not found: `kubectl kustomize` builds of the stage folders were SKIPPED');

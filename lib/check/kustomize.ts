@@ -1,4 +1,6 @@
 import { execFile, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Finding } from './types';
 
@@ -30,7 +32,12 @@ export interface KustomizeTarget {
   readonly folder: string;
   /** `Kind/namespace/name` of the Flux Kustomization that builds it. */
   readonly object: string;
+  /** Number of files the folder applies (for batching). @default 1 */
+  readonly size?: number;
 }
+
+/** Files per batched build: kustomize gets slower than linear on large builds (kustomize#5084). */
+const BATCH_FILES = 250;
 
 function buildOne(kubectl: string, dir: string, t: KustomizeTarget): Promise<Finding | undefined> {
   return new Promise((resolve) => {
@@ -52,19 +59,55 @@ function buildOne(kubectl: string, dir: string, t: KustomizeTarget): Promise<Fin
   });
 }
 
-/** Builds every target folder (deduplicated) with limited concurrency; returns the failures. */
+/** One build of every folder at once (through a kustomization.yaml outside the tree); true when it succeeds. */
+function buildAll(kubectl: string, dir: string, folders: readonly string[]): Promise<boolean> {
+  const agg = fs.mkdtempSync(path.join(os.tmpdir(), 'check-kustomize-'));
+  const resources = folders.map((f) => path.relative(agg, path.join(path.resolve(dir), f)) || '.');
+  fs.writeFileSync(path.join(agg, 'kustomization.yaml'), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `- ${JSON.stringify(r)}`).join('\n')}\n`);
+  return new Promise((resolve) => {
+    execFile(kubectl, ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', agg], { maxBuffer: 1024 * 1024 * 1024, timeout: 300000 }, (error) => {
+      fs.rmSync(agg, { recursive: true, force: true });
+      resolve(!error);
+    });
+  });
+}
+
+/**
+ * Builds every target folder (deduplicated); returns the failures. Small folders are built
+ * together, a batch of up to BATCH_FILES files per kubectl process (through a kustomization.yaml
+ * outside the tree); only when a batch fails is each of its folders built on its own, to name the
+ * folders at fault. Batches run `concurrency` at a time.
+ */
 export async function runKustomizeBuilds(dir: string, targets: readonly KustomizeTarget[], concurrency = 2): Promise<Finding[]> {
   const kubectl = findKubectl();
   if (!kubectl) return [];
   const byFolder = new Map<string, KustomizeTarget>();
   for (const t of targets) if (!byFolder.has(t.folder)) byFolder.set(t.folder, t);
-  const queue = [...byFolder.values()];
+  const batches: KustomizeTarget[][] = [];
+  let current: KustomizeTarget[] = [];
+  let size = 0;
+  for (const t of [...byFolder.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0))) {
+    const n = Math.max(1, t.size ?? 1);
+    if (current.length > 0 && size + n > BATCH_FILES) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(t);
+    size += n;
+  }
+  if (current.length > 0) batches.push(current);
   const out: Finding[] = [];
-  const worker = async () => {
-    for (let t = queue.shift(); t; t = queue.shift()) {
+  const run = async (batch: KustomizeTarget[]) => {
+    if (batch.length > 1 && (await buildAll(kubectl, dir, batch.map((t) => t.folder)))) return;
+    for (const t of batch) {
       const f = await buildOne(kubectl, dir, t);
       if (f) out.push(f);
     }
+  };
+  const queue = [...batches];
+  const worker = async () => {
+    for (let b = queue.shift(); b; b = queue.shift()) await run(b);
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return out;

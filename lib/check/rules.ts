@@ -510,7 +510,7 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
 
 export function ruleSchema(ctx: RuleContext): Finding[] {
   const reg = ctx.model.registry;
-  if (!reg || reg.size === 0) return [];
+  if (!reg || reg.empty) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const o of ctx.model.applied) {

@@ -51,10 +51,12 @@ export class SchemaRegistry {
   private readonly compiled = new Map<string, ValidateFunction | Error>();
   private ajv: Ajv | undefined;
   private readonly extraFormats = new Set<string>();
+  private readonly pending = new Map<string, { text: string; source: string; parsed: boolean }[]>();
+  private chunks = 0;
 
-  /** Number of kinds known. */
-  public get size(): number {
-    return this.kinds.size;
+  /** True when no CRD was loaded at all. */
+  public get empty(): boolean {
+    return this.chunks === 0 && this.kinds.size === 0;
   }
 
   public addPath(p: string): void {
@@ -67,13 +69,40 @@ export class SchemaRegistry {
     this.addText(fs.readFileSync(p, 'utf8'), p);
   }
 
-  /** Adds every CRD found in a YAML/JSON text (plain CRDs, or `kind: List` from `kubectl get crd -o yaml`). */
+  /**
+   * Adds every CRD found in a YAML/JSON text (plain CRDs, or `kind: List` from `kubectl get crd -o
+   * yaml`). Parsing is lazy: documents are indexed by the API groups they may define (a cheap
+   * text scan) and parsed only when an object of one of those groups is looked up.
+   */
   public addText(text: string, source: string): void {
     if (!text.includes('CustomResourceDefinition')) return;
-    for (const doc of parseYamlDocs(text).docs) {
-      if (!isObject(doc.value)) continue;
-      const items = doc.value.kind === 'List' || doc.value.kind === 'CustomResourceDefinitionList' ? asArray(doc.value.items) : [doc.value];
-      for (const item of items) if (isObject(item) && item.kind === 'CustomResourceDefinition') this.addCrd(item, source);
+    const chunks = source.endsWith('.json') ? [text] : text.split(/^---[ \t]*$/m);
+    for (const chunk of chunks) {
+      if (!chunk.includes('CustomResourceDefinition')) continue;
+      const pending = { text: chunk, source, parsed: false };
+      this.chunks++;
+      const groups = new Set<string>();
+      for (const m of chunk.matchAll(/^[ \t]*"?group"?:[ \t]*["']?([a-z0-9][a-z0-9.-]*)["']?,?[ \t]*$/gm)) groups.add(m[1]);
+      for (const g of groups) {
+        if (!this.pending.has(g)) this.pending.set(g, []);
+        this.pending.get(g)!.push(pending);
+      }
+    }
+  }
+
+  /** Parses the documents that may define `group`. */
+  private ensure(group: string): void {
+    const list = this.pending.get(group);
+    if (!list) return;
+    this.pending.delete(group);
+    for (const chunk of list) {
+      if (chunk.parsed) continue;
+      chunk.parsed = true;
+      for (const doc of parseYamlDocs(chunk.text).docs) {
+        if (!isObject(doc.value)) continue;
+        const items = doc.value.kind === 'List' || doc.value.kind === 'CustomResourceDefinitionList' ? asArray(doc.value.items) : [doc.value];
+        for (const item of items) if (isObject(item) && item.kind === 'CustomResourceDefinition') this.addCrd(item, chunk.source);
+      }
     }
   }
 
@@ -105,15 +134,18 @@ export class SchemaRegistry {
   }
 
   public hasGroup(group: string): boolean {
+    this.ensure(group);
     return this.groups.has(group);
   }
 
   public hasKind(group: string, kind: string): boolean {
+    this.ensure(group);
     return this.kinds.has(`${group}/${kind}`);
   }
 
   /** `Cluster`/`Namespaced` from the CRD, or undefined when the kind is unknown. */
   public scopeOf(group: string, kind: string): 'Cluster' | 'Namespaced' | undefined {
+    this.ensure(group);
     return this.kinds.get(`${group}/${kind}`)?.scope;
   }
 
@@ -123,6 +155,7 @@ export class SchemaRegistry {
     const kind = str(obj.kind) ?? '';
     const group = groupOf(apiVersion);
     const version = versionOf(apiVersion);
+    this.ensure(group);
     const kinds = this.groups.get(group);
     if (!kinds) return { status: 'no-crd' };
     const crd = this.kinds.get(`${group}/${kind}`);
