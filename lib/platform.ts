@@ -21,6 +21,19 @@ export interface ManagementRepositoryProps {
   readonly inspectSecret: SopsFileInspector;
 }
 
+/**
+ * What `npm run check` must treat as existing outside the tree, as the config implies it: the
+ * Secrets created by hand at bootstrap (BOOTSTRAP.md: the age identity in every namespace that
+ * decrypts, the Git credentials), the Gardenlet API (served by gardener-apiserver in the virtual
+ * garden, not by a CRD), plus the config's own `check` declarations.
+ */
+export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[] } {
+  return {
+    external: [`Secret/*/${c.sops.secretName}`, `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`, ...c.check.external],
+    externalCrds: [...(c.gardener ? ['seedmanagement.gardener.cloud'] : []), ...c.check.externalCrds],
+  };
+}
+
 /** The `.sops.yaml` creation rules: public age recipients only. */
 export function sopsCreationRules(recipients: readonly string[]): string {
   return Yaml.stringify({

@@ -65,6 +65,7 @@ describe('loading a valid config', () => {
       apps: DEFAULT_APPS,
       catalog: { repositories: [] },
       helmRepositories: [],
+      check: { external: [], externalCrds: [] },
     });
   });
 
@@ -124,6 +125,7 @@ describe('loading a valid config', () => {
       },
       helmRepositories: [{ name: 'charts.example.com', url: 'https://charts.example.com' }],
       gardener: cfg.gardener,
+      check: { external: ['Secret/kommander/corp-tls'], externalCrds: ['monitoring.coreos.com'] },
     };
     expect(cfg).toStrictEqual(expected);
     // AND the gardener section is validated and defaulted by its own schema (test/gardener-config.test.ts)
@@ -524,7 +526,7 @@ describe('reporting problems', () => {
       'zzz',
     ]);
     expect(err.message.split('\n')).toEqual(err.problems.map((p) => p.message));
-    expect(err.message).toContain('zzz: "zzz" is not a known key (known keys: $schema, clusterName, clusterHostname, git, flux, sops, acme, ingressCertificate, airgapped, gitea, applicationDefinitions, apps, catalog, helmRepositories, kommander, gardener)');
+    expect(err.message).toContain('zzz: "zzz" is not a known key (known keys: $schema, clusterName, clusterHostname, git, flux, sops, acme, ingressCertificate, airgapped, gitea, applicationDefinitions, apps, catalog, helmRepositories, kommander, gardener, check)');
   });
 
   test('fails without a stack trace in the message or the stack', () => {

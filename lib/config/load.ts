@@ -13,6 +13,7 @@ import {
   AirgappedConfig,
   AppConfig,
   CatalogConfig,
+  CheckConfig,
   FluxConfig,
   GitConfig,
   GiteaConfig,
@@ -141,6 +142,7 @@ function build(cfg: Obj, baseDir: string): PlatformConfig {
     apps,
     catalog: cfg.catalog as CatalogConfig,
     helmRepositories: cfg.helmRepositories as HelmRepositoryConfig[],
+    check: cfg.check as CheckConfig,
     ...(cfg.gardener !== undefined ? { gardener: cfg.gardener } : {}),
   };
 }

@@ -1032,6 +1032,25 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         { description: 'The Kommander management tree.' },
       ),
       gardener: props.gardener ?? GARDENER_SCHEMA,
+      check: s.object(
+        {
+          external: s.array(
+            s.string({
+              description: 'An object created outside the tree, as `Kind/namespace/name` (`*` matches any segment).',
+              pattern: { regex: '^[A-Za-z*][A-Za-z0-9*]*/([a-z0-9*][-a-z0-9.*]*/)?[a-z0-9*][-a-z0-9.*]*$', wrong: 'is not an object reference', fix: 'use Kind/namespace/name or Kind/name, e.g. Secret/kommander/my-tls' },
+            }),
+            { description: 'Objects that exist outside the tree; references to them are not errors in `npm run check`.', default: [] },
+          ),
+          externalCrds: s.array(
+            s.string({
+              description: 'An API group whose CRDs are installed outside the tree (`*.example.com` matches subgroups).',
+              pattern: { regex: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$', wrong: 'is not an API group', fix: 'e.g. monitoring.coreos.com' },
+            }),
+            { description: 'API groups whose CRDs are pre-installed.', default: [] },
+          ),
+        },
+        { description: 'Declarations for `npm run check` beyond those the config implies (bootstrap Secrets, referenced Secrets).' },
+      ),
     },
     {
       description: 'Platform configuration (platform.yaml) of the management cluster synthesizer.',

@@ -179,6 +179,14 @@ export interface KommanderConfig {
   readonly version: string;
 }
 
+/** Declarations for `npm run check` (objects and CRD groups that exist outside the tree). */
+export interface CheckConfig {
+  /** `Kind/namespace/name` references created outside the tree. @default [] */
+  readonly external: readonly string[];
+  /** API groups whose CRDs are pre-installed. @default [] */
+  readonly externalCrds: readonly string[];
+}
+
 /** The validated, fully defaulted configuration. */
 export interface PlatformConfig {
   /**
@@ -213,6 +221,8 @@ export interface PlatformConfig {
   readonly catalog: CatalogConfig;
   /** Chart sources beyond the built-in ones. @default [] */
   readonly helmRepositories: readonly HelmRepositoryConfig[];
+  /** Extra declarations for `npm run check`. */
+  readonly check: CheckConfig;
   /**
    * The 23KE / Gardener landscape, validated by `lib/gardener/schema.ts`; read it typed with
    * `gardenerSection(config)` (lib/gardener/config.ts). @default - none
