@@ -5,8 +5,9 @@
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
  * the secrets guards and `kubectl kustomize` of every stage folder.
- * Without --crds (and without `check.crds` in the config) the CRD directories of the TreeCheck
- * validation plugin in cdk8s.yaml are used.
+ * Without --crds, the CRD directories of the TreeCheck validation plugin in cdk8s.yaml are used.
+ * Objects and CRD groups outside the tree come from the platform config (`check:` and what the
+ * config implies, see checkDeclarations in lib/platform.ts) and from --external / --external-crds.
  * Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'fs';
@@ -80,7 +81,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
-  if (args.crdDirs.length === 0 && fromConfig.crdDirs.length === 0) {
+  if (args.crdDirs.length === 0) {
     // Default: the CRD directories the cdk8s validation plugin uses (cdk8s.yaml), when they exist.
     const fromCdk8s = pluginCrdDirs('cdk8s.yaml').filter((d) => fs.existsSync(d));
     if (fromCdk8s.length) process.stderr.write(`check: CRD schemas from ${fromCdk8s.join(', ')} (cdk8s.yaml validations; override with --crds)\n`);
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
   let result;
   try {
     result = await checkTreeFull(args.dir, {
-      crdDirs: [...args.crdDirs, ...fromConfig.crdDirs],
+      crdDirs: args.crdDirs,
       externalCrds: [...args.externalCrds, ...fromConfig.externalCrds],
       external: [...args.external, ...fromConfig.external],
       kustomize: args.kustomize,

@@ -113,18 +113,27 @@ export function formatFindings(findings: readonly Finding[]): string {
 export interface ConfigCheckSection {
   readonly external: string[];
   readonly externalCrds: string[];
-  readonly crdDirs: string[];
 }
 
 /**
- * Reads the optional `check:` section of the platform config (raw YAML, no validation):
- * `check.external` (refs), `check.externalCrds` (groups), `check.crds` (CRD dirs, relative to
- * the config file). The age key Secret (`sops.secretName`, default `sops-age`) is created at
- * bootstrap, so it always counts as external, in every namespace.
+ * What the platform config declares as existing outside the tree: `checkDeclarations` of the
+ * loaded config (the bootstrap Secrets it implies, plus `check.external` / `check.externalCrds`).
+ * When the config cannot be loaded, the raw `check:` section is read and the age key Secret
+ * (`sops.secretName`, default `sops-age`) counts as external in every namespace.
  */
 export function readCheckConfig(configFile: string): ConfigCheckSection {
-  const out: ConfigCheckSection = { external: [], externalCrds: [], crdDirs: [] };
+  const out: ConfigCheckSection = { external: [], externalCrds: [] };
   if (!fs.existsSync(configFile)) return out;
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { loadConfig } = require('../config/load') as typeof import('../config/load');
+    const { checkDeclarations } = require('../platform') as typeof import('../platform');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const d = checkDeclarations(loadConfig(configFile));
+    return { external: [...d.external], externalCrds: [...d.externalCrds] };
+  } catch {
+    // an invalid config is reported by synth; fall back to the raw section
+  }
   const doc = parseYamlDocs(fs.readFileSync(configFile, 'utf8')).docs[0]?.value;
   if (!isObject(doc)) return out;
   const sops = isObject(doc.sops) ? doc.sops : {};
@@ -132,6 +141,5 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
   const check = isObject(doc.check) ? doc.check : {};
   for (const x of asArray(check.external)) if (typeof x === 'string') out.external.push(x);
   for (const x of asArray(check.externalCrds)) if (typeof x === 'string') out.externalCrds.push(x);
-  for (const x of asArray(check.crds)) if (typeof x === 'string') out.crdDirs.push(path.resolve(path.dirname(configFile), x));
   return out;
 }

@@ -66,7 +66,7 @@ export class TreeCheck implements Validation {
     const outdir = this.props.outdir ?? inferOutdir(context.manifests);
     try {
       const config = readCheckConfig(this.props.config ?? (process.env.PLATFORM_CONFIG || 'platform.yaml'));
-      const crdDirs = [...(this.props.crdDirs ?? []), ...config.crdDirs].filter((d) => {
+      const crdDirs = [...(this.props.crdDirs ?? [])].filter((d) => {
         if (fs.existsSync(d)) return true;
         context.logger.log(`WARNING: CRD directory ${d} does not exist; the schema rule skips it`);
         return false;
