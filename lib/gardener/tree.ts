@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../k8s';
 import { Construct } from 'constructs';
 import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE } from '../config/defaults';
 import { HelmValues, PlatformConfig } from '../config/types';

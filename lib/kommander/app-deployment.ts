@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../k8s';
 import { Construct } from 'constructs';
 import { assertName, assertNamespace } from '../flux/common';
 import { KommanderAppDeployment, LabelSelector } from './api';

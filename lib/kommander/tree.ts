@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../k8s';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
