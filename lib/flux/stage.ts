@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
 import { Folder } from '../tree/folder';
+import { jsonOf } from '../tree/json';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
 
@@ -208,7 +209,7 @@ export class Stage extends Construct {
   }
 
   private folderUsesVariables(): boolean {
-    return this.folder.objects.some((o) => usesVariables(JSON.stringify(o.toJson())));
+    return this.folder.objects.some((o) => usesVariables(JSON.stringify(jsonOf(o))));
   }
 
   /** Turns on SOPS decryption with the age identity in Secret `secretName` of this stage's namespace. */

@@ -1,6 +1,7 @@
 import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Folder, TreeFile } from './folder';
+import { jsonOf, withJsonCache } from './json';
 
 /** One file of the rendered tree. */
 export interface RenderedFile {
@@ -54,6 +55,10 @@ export interface RenderOptions {
 }
 
 export function renderTree(root: IConstruct, options: RenderOptions = {}): RenderedFile[] {
+  return withJsonCache(() => render(root, options));
+}
+
+function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
   const { folders, files } = collect(root);
   const out = new Map<string, { content: string | Buffer; origin: string }>();
   const add = (path: string, content: string | Buffer, origin: string) => {
@@ -67,7 +72,7 @@ export function renderTree(root: IConstruct, options: RenderOptions = {}): Rende
   const seen = new Map<string, string>();
   const problems: string[] = [];
   for (const folder of folders) {
-    const objs = folder.objects.map((o) => ({ json: o.toJson(), origin: o.node.path }));
+    const objs = folder.objects.map((o) => ({ json: jsonOf(o), origin: o.node.path }));
     for (const { json, origin } of objs) {
       if (!json.metadata?.name) throw new Error(`${origin}: object of kind ${json.kind} has no metadata.name (set it explicitly)`);
       const key = objectKey(json);
