@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config/load';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
 import { containsAgeIdentity, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
+import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
 
@@ -11,7 +12,12 @@ import { writeTree } from './tree/writer';
 export function synthesize(config: PlatformConfig): RenderedFile[] {
   const app = new App({ outdir: '.' });
   new ManagementRepository(app, 'Platform', { config, inspectSecret: inspectSopsFile });
-  const files = renderTree(app, { checkObject: plaintextSecretProblems });
+  const rendered = renderTree(app, { checkObject: plaintextSecretProblems });
+  // ROLLOUT.md: the stage graph for reviewers (the same text `npm run plan` prints into it).
+  const rollout = renderRollout(new Map(rendered.map((f) => [f.path, f.content.toString()])), {
+    parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
+  });
+  const files = [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const leaks = files.filter((f) => containsAgeIdentity(f.content.toString()));
   if (leaks.length) {
     throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);

@@ -9,6 +9,7 @@ import {
   isObject,
   isYamlFile,
   joinRepoPath,
+  Json,
   JsonObject,
   normalizeFluxPath,
   ParseResult,
@@ -109,6 +110,11 @@ export interface TreeModel {
 export interface ModelOptions {
   /** CRDs, for the scope (namespaced or not) of custom kinds. */
   readonly registry?: SchemaRegistry;
+  /**
+   * The documents of some files, already parsed (e.g. by the synthesizer, which has them as
+   * objects): those files are not parsed again. @default - every file is parsed
+   */
+  readonly parsed?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 function meta(obj: JsonObject): JsonObject {
@@ -151,7 +157,7 @@ export class ModelBuilder {
   private readonly rawObjects: TreeObject[] = [];
   private readonly rawByRef = new Map<string, TreeObject[]>();
 
-  constructor(private readonly files: TreeFiles, private readonly registry?: SchemaRegistry) {
+  constructor(private readonly files: TreeFiles, private readonly registry?: SchemaRegistry, preParsed?: ReadonlyMap<string, readonly unknown[]>) {
     for (const f of files.keys()) {
       for (let d = dirOf(f); ; d = dirOf(d)) {
         if (this.dirs.has(d)) break;
@@ -161,7 +167,8 @@ export class ModelBuilder {
     }
     for (const [file, text] of files) {
       if (!isYamlFile(file)) continue;
-      const res = parseYamlDocs(text);
+      const given = preParsed?.get(file);
+      const res: ParseResult = given ? { docs: given.map((value, index) => ({ index, value: value as Json })), errors: [] } : parseYamlDocs(text);
       this.parsed.set(file, res);
       for (const doc of res.docs) {
         const o = this.toObject(file, doc.index, doc.value, {});
@@ -534,5 +541,5 @@ function substitutionDisabled(value: unknown): boolean {
 
 /** Builds the Flux graph of a tree held in memory. */
 export function buildModel(files: TreeFiles, opts: ModelOptions = {}): TreeModel {
-  return new ModelBuilder(files, opts.registry).build();
+  return new ModelBuilder(files, opts.registry, opts.parsed).build();
 }

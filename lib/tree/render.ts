@@ -8,6 +8,8 @@ export interface RenderedFile {
   /** Repository-relative POSIX path. */
   readonly path: string;
   readonly content: string | Buffer;
+  /** For files rendered from API objects: the object, as plain JSON (saves re-parsing the YAML). */
+  readonly objects?: readonly unknown[];
 }
 
 /** The identity Flux and Kubernetes use for an object: group/kind/namespace/name. */
@@ -60,13 +62,13 @@ export function renderTree(root: IConstruct, options: RenderOptions = {}): Rende
 
 function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
   const { folders, files } = collect(root);
-  const out = new Map<string, { content: string | Buffer; origin: string }>();
-  const add = (path: string, content: string | Buffer, origin: string) => {
+  const out = new Map<string, { content: string | Buffer; origin: string; objects?: unknown[] }>();
+  const add = (path: string, content: string | Buffer, origin: string, objects?: unknown[]) => {
     const prev = out.get(path);
     if (prev) {
       throw new Error(`two files would be written to ${path}: by ${prev.origin} and by ${origin} (give one of them another name or folder)`);
     }
-    out.set(path, { content, origin });
+    out.set(path, { content, origin, objects });
   };
 
   const seen = new Map<string, string>();
@@ -95,7 +97,7 @@ function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
     for (const { json, origin } of objs) {
       const name = `${fileStem(json, (stemCount.get(fileStem(json, false)) ?? 0) > 1)}.yaml`;
       names.push(name);
-      add(`${folder.path}/${name}`, Yaml.stringify(json), origin);
+      add(`${folder.path}/${name}`, Yaml.stringify(json), origin, [json]);
     }
     if (folder.kustomization) {
       add(`${folder.path}/kustomization.yaml`, renderKustomization([...names, ...folder.resources]), folder.node.path);
@@ -103,5 +105,5 @@ function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
   }
   for (const f of files) add(f.path, f.content, f.node.path);
   if (problems.length) throw new Error(`refusing to synthesize:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, v]) => ({ path, content: v.content }));
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, v]) => (v.objects ? { path, content: v.content, objects: v.objects } : { path, content: v.content }));
 }
