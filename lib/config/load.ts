@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
-import { ConfigProblem, PathSegment, comparePaths, formatPath, parsePath, show, validateConfig } from './schema';
+import { ConfigProblem, comparePaths, isObj, parsePath, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
   AirgappedConfig,
@@ -49,15 +49,7 @@ function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
 }
 
 type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function problem(segments: readonly PathSegment[], message: string): ConfigProblem {
-  const p = formatPath(segments);
-  return { path: p, message: `${p}: ${message}` };
-}
+const problem = problemAt;
 
 /** Rules that span sections or need the file system. `cfg` is the validated data (possibly with invalid leaves). */
 function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {

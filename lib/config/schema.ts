@@ -272,15 +272,8 @@ export interface OpenSchema extends OpenSchemaProps {
 
 export type Schema = StringSchema | BooleanSchema | ObjectSchema | MapSchema | ArraySchema | OpenSchema;
 
-/** Builders, so that the definition below reads like the YAML it describes. */
-export const s = {
-  string: (props: StringSchemaProps): StringSchema => ({ kind: 'string', ...props }),
-  boolean: (props: BooleanSchemaProps): BooleanSchema => ({ kind: 'boolean', ...props }),
-  object: (properties: { readonly [key: string]: Schema }, props: ObjectSchemaProps): ObjectSchema => ({ kind: 'object', properties, ...props }),
-  map: (values: Schema, props: MapSchemaProps): MapSchema => ({ kind: 'map', values, ...props }),
-  array: (items: Schema, props: ArraySchemaProps): ArraySchema => ({ kind: 'array', items, ...props }),
-  open: (props: OpenSchemaProps): OpenSchema => ({ kind: 'open', ...props }),
-};
+export { s } from './dsl';
+import { s } from './dsl';
 
 // ---------------------------------------------------------------------------------------------
 // Formats
@@ -434,8 +427,15 @@ function checkUrl(schema: StringSchema, value: string): { readonly text: string;
 
 type Obj = Record<string, unknown>;
 
-function isObj(value: unknown): value is Obj {
+/** A plain (non-array, non-null) object. */
+export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A problem at a path: the message is prefixed with the path. */
+export function problemAt(segments: readonly PathSegment[], message: string): ConfigProblem {
+  const p = formatPath(segments);
+  return { path: p, message: `${p}: ${message}` };
 }
 
 function isContainer(schema: Schema): boolean {

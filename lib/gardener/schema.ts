@@ -1,38 +1,20 @@
 /**
  * The schema of the `gardener:` section, in the config DSL of `lib/config/schema.ts` (validator,
  * JSON Schema and README reference all follow from it). `lib/config/schema.ts` imports this
- * module, so it may import only types from there: the builders below are the DSL's own (`s.*`),
- * restated so that there is no import cycle at run time.
+ * module, so it imports only types from there and the builders from `lib/config/dsl.ts`: no
+ * import cycle at run time.
  *
  * Rules that span keys or need the file system (credentials: exactly one source; a DNS type
  * served by an enabled extension; CIDRs that do not overlap; …) live in `validate.ts`.
  */
 import type {
-  ArraySchema,
-  ArraySchemaProps,
-  BooleanSchema,
-  BooleanSchemaProps,
-  MapSchema,
-  MapSchemaProps,
   ObjectSchema,
-  ObjectSchemaProps,
-  OpenSchema,
-  OpenSchemaProps,
-  Schema,
   StringPattern,
-  StringSchema,
   StringSchemaProps,
 } from '../config/schema';
+import { s } from '../config/dsl';
 import { DNS_PROVIDER_TYPES, GARDENER_CHARTS, GARDENER_DEFAULTS } from './defaults';
 
-const s = {
-  string: (props: StringSchemaProps): StringSchema => ({ kind: 'string', ...props }),
-  boolean: (props: BooleanSchemaProps): BooleanSchema => ({ kind: 'boolean', ...props }),
-  object: (properties: { readonly [key: string]: Schema }, props: ObjectSchemaProps): ObjectSchema => ({ kind: 'object', properties, ...props }),
-  map: (values: Schema, props: MapSchemaProps): MapSchema => ({ kind: 'map', values, ...props }),
-  array: (items: Schema, props: ArraySchemaProps): ArraySchema => ({ kind: 'array', items, ...props }),
-  open: (props: OpenSchemaProps): OpenSchema => ({ kind: 'open', ...props }),
-};
 
 /** An IPv4 CIDR. */
 export const CIDR_PATTERN: StringPattern = {

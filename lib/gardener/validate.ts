@@ -5,19 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigProblem, PathSegment, formatPath, show } from '../config/schema';
+import { ConfigProblem, PathSegment, formatPath, isObj, problemAt, show } from '../config/schema';
 import { DNS_PROVIDER_TYPES, GARDEN_NAMESPACE, KNOWN_EXTENSIONS } from './defaults';
 
 type Obj = Record<string, unknown>;
-
-function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function problem(segments: readonly PathSegment[], message: string): ConfigProblem {
-  const p = formatPath(segments);
-  return { path: p, message: `${p}: ${message}` };
-}
+const problem = problemAt;
 
 /** `./secrets//garden/x.sops.yaml` → `secrets/garden/x.sops.yaml` (POSIX, relative). */
 export function normalizeSopsPath(p: string): string {
