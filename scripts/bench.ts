@@ -34,7 +34,7 @@ const UNITS_PER_STAGE = 25;
 function childOurs(n: number, outdir: string): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { App } = require('cdk8s') as typeof import('cdk8s');
-  const { k8s } = require('cdk8s-plus-27') as typeof import('cdk8s-plus-27');
+  const { k8s } = require('../lib/k8s') as typeof import('../lib/k8s');
   const kustomize = require('../imports/kustomize.toolkit.fluxcd.io') as typeof import('../imports/kustomize.toolkit.fluxcd.io');
   const { Folder } = require('../lib/tree/folder') as typeof import('../lib/tree/folder');
   const { renderTree } = require('../lib/tree/render') as typeof import('../lib/tree/render');
