@@ -20,7 +20,7 @@ import { CheckOptions, Finding, TreeFiles, sortFindings } from './types';
 export * from './types';
 export { buildModel, TreeModel, TreeObject, Stage } from './model';
 export { SchemaRegistry } from './schema';
-export { readTree, writeTree } from './tree';
+export { readTree } from './tree';
 export { CHART_CRD_PROVIDERS } from './crd-providers';
 
 /**

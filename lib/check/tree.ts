@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { TreeFiles } from './types';
 
 /** Folders never read into a tree. */
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -29,15 +28,6 @@ export function readTree(dir: string): Map<string, string> {
   };
   walk(dir, '');
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** Writes a tree (e.g. a test fixture) below `dir`. */
-export function writeTree(dir: string, files: TreeFiles): void {
-  for (const [rel, content] of files) {
-    const abs = path.join(dir, ...rel.split('/'));
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, content);
-  }
 }
 
 export function isYamlFile(file: string): boolean {
