@@ -1,14 +1,17 @@
-import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Folder, TreeFile } from './folder';
 import { jsonOf, withJsonCache } from './json';
+import { stringifyYaml } from './yaml';
 
 /** One file of the rendered tree. */
 export interface RenderedFile {
   /** Repository-relative POSIX path. */
   readonly path: string;
   readonly content: string | Buffer;
-  /** For files rendered from API objects: the object, as plain JSON (saves re-parsing the YAML). */
+  /**
+   * For files rendered from objects (API objects, and the `kustomization.yaml` of a Folder): the
+   * file's documents as plain JSON (saves re-parsing the YAML).
+   */
   readonly objects?: readonly unknown[];
 }
 
@@ -26,11 +29,12 @@ function fileStem(obj: any, withNamespace: boolean): string {
 
 /** Renders a folder's `kustomization.yaml`. */
 export function renderKustomization(resources: readonly string[]): string {
-  return Yaml.stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: [...resources].sort(),
-  });
+  return stringifyYaml(kustomizationObject(resources));
+}
+
+/** The document of a folder's `kustomization.yaml`. */
+export function kustomizationObject(resources: readonly string[]): { apiVersion: string; kind: string; resources: string[] } {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort() };
 }
 
 function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
@@ -97,10 +101,11 @@ function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
     for (const { json, origin } of objs) {
       const name = `${fileStem(json, (stemCount.get(fileStem(json, false)) ?? 0) > 1)}.yaml`;
       names.push(name);
-      add(`${folder.path}/${name}`, Yaml.stringify(json), origin, [json]);
+      add(`${folder.path}/${name}`, stringifyYaml(json), origin, [json]);
     }
     if (folder.kustomization) {
-      add(`${folder.path}/kustomization.yaml`, renderKustomization([...names, ...folder.resources]), folder.node.path);
+      const k = kustomizationObject([...names, ...folder.resources]);
+      add(`${folder.path}/kustomization.yaml`, stringifyYaml(k), folder.node.path, [k]);
     }
   }
   for (const f of files) add(f.path, f.content, f.node.path);
