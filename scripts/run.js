@@ -94,10 +94,11 @@ function runBundle(file, args) {
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   const m = new Module(file, null);
   m.filename = file;
-  m.paths = Module._nodeModulePaths(path.dirname(file));
+  // Externals (age-encryption, esbuild) resolve from the project, wherever build/ is.
+  m.paths = Module._nodeModulePaths(ROOT);
   m.id = '.';
   process.mainModule = m;
-  const req = Module.createRequire(file);
+  const req = Module.createRequire(path.join(ROOT, 'package.json'));
   req.main = m;
   process.argv = [process.argv[0], file, ...args];
   const fn = script.runInThisContext({ displayErrors: true });
@@ -119,8 +120,15 @@ module.exports = { ensureBuilt, runBundle, bundlePath };
 if (require.main === module) {
   const [entry, ...args] = process.argv.slice(2);
   if (!entry || entry === '--help' || entry === '-h') {
-    process.stderr.write('usage: node scripts/run.js <entry.ts> [args…]   (bundles the entry into build/ when stale, then runs it)\n');
+    process.stderr.write('usage: node scripts/run.js <entry.ts> [args…]   bundle the entry into build/ when stale, then run it\n       node scripts/run.js --build <entry.ts>…  only bundle; print the bundles\' paths\n');
     process.exitCode = entry ? 0 : 2;
+  } else if (entry === '--build') {
+    try {
+      for (const e of args) process.stdout.write(`${ensureBuilt(e)}\n`);
+    } catch (e) {
+      process.stderr.write(`error: ${e && e.message ? e.message : e}\n`);
+      process.exitCode = 1;
+    }
   } else {
     let file;
     try {
