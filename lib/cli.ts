@@ -1,10 +1,11 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { CONFIG_FLAG, CommandSpec, helpText, outputFlag, parseArgs, UsageError, usageLine } from './args';
 import { ConfigError, loadConfig } from './config/load';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
-import { containsAgeIdentity, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
+import { inspectSopsFile } from './sops/guard';
 import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
@@ -34,22 +35,17 @@ export function synthesize(config: PlatformConfig, options: SynthesizeOptions = 
 }
 
 /**
- * Renders a construct tree holding a `ManagementRepository` (or any tree of `Folder`s) with every
- * guard of `synthesize`: plaintext Secrets refused, ROLLOUT.md added, age identities refused.
- * Use it instead of `renderTree` when composing your own App.
+ * Renders a construct tree holding a `ManagementRepository` (or any tree of `Folder`s) like
+ * `synthesize`: `renderTree` (with its secrets guards) plus ROLLOUT.md. Use it when composing
+ * your own App.
  */
-export function renderRepository(root: App | import('constructs').IConstruct): RenderedFile[] {
-  const rendered = renderTree(root, { checkObject: plaintextSecretProblems });
+export function renderRepository(root: IConstruct): RenderedFile[] {
+  const rendered = renderTree(root);
   // ROLLOUT.md: the stage graph for reviewers (the same text `npm run plan` prints into it).
   const rollout = renderRollout(new Map(rendered.map((f) => [f.path, f.content.toString()])), {
     parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
   });
-  const files = [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const leaks = files.filter((f) => containsAgeIdentity(f.content.toString()));
-  if (leaks.length) {
-    throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);
-  }
-  return files;
+  return [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export interface SynthArgs {

@@ -35,8 +35,10 @@ export interface GitConfig {
   readonly interval: string;
 }
 
+/** How Flux gets onto the cluster: adopted from `flux bootstrap`, or a stage of the `flux install --export` manifest. */
 export type FluxMode = 'bootstrap' | 'manifest';
 
+/** How Flux is installed and how its stage Kustomizations reconcile (`flux:`). */
 export interface FluxConfig {
   /**
    * `bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects.
@@ -76,6 +78,7 @@ export interface IngressCertificateConfig {
   readonly secretName: string;
 }
 
+/** Air-gapped installation (`airgapped:`): where Helm charts come from. */
 export interface AirgappedConfig {
   /** @default false */
   readonly enabled: boolean;
@@ -86,6 +89,7 @@ export interface AirgappedConfig {
   readonly helmMirror?: string;
 }
 
+/** SOPS with age (`sops:`): the recipients Secrets are encrypted to and the identity Secret Flux decrypts with. */
 export interface SopsConfig {
   /** age recipients (public keys, `age1…`) that every committed Secret is encrypted to. @default [] */
   readonly ageRecipients: readonly string[];
@@ -95,6 +99,7 @@ export interface SopsConfig {
   readonly secretKey: string;
 }
 
+/** The in-cluster Gitea (`gitea:`), which can host the management repository. */
 export interface GiteaConfig {
   /** @default true */
   readonly enabled: boolean;
@@ -136,6 +141,7 @@ export interface AppConfig {
   readonly clusters: readonly string[];
 }
 
+/** A catalog GitRepository (`catalog.repositories[]`), labelled for workspace/project propagation. */
 export interface CatalogRepositoryConfig {
   /** GitRepository name (namespace `kommander`). */
   readonly name: string;
@@ -154,6 +160,7 @@ export interface CatalogRepositoryConfig {
   readonly interval: string;
 }
 
+/** Catalog repositories of Kommander (`catalog:`). */
 export interface CatalogConfig {
   /** @default [] */
   readonly repositories: readonly CatalogRepositoryConfig[];

@@ -16,6 +16,7 @@ export interface ValuesReference {
   readonly optional?: boolean;
 }
 
+/** Install or upgrade remediation of a HelmRelease (`spec.install.remediation` / `spec.upgrade.remediation`). */
 export interface RemediationProps {
   /** Retries before giving up (-1: forever). @default 3 */
   readonly retries?: number;
@@ -23,6 +24,7 @@ export interface RemediationProps {
   readonly remediateLastFailure?: boolean;
 }
 
+/** Props of `HelmRelease`. */
 export interface HelmReleaseProps {
   /** metadata.name */
   readonly name: string;

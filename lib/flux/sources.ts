@@ -14,6 +14,7 @@ function urlIsSubstituted(url: string): boolean {
   return url.includes('${');
 }
 
+/** Props of `GitRepository`. */
 export interface GitRepositoryProps {
   /** metadata.name */
   readonly name: string;
@@ -71,6 +72,7 @@ export class GitRepository extends Construct implements ISource {
   }
 }
 
+/** Props of `HelmRepository`. */
 export interface HelmRepositoryProps {
   readonly name: string;
   /** @default kommander-flux */
@@ -137,6 +139,7 @@ export class HelmRepository extends Construct implements ISource {
   }
 }
 
+/** Props of `OciRepository`. */
 export interface OciRepositoryProps {
   readonly name: string;
   /** @default kommander-flux */

@@ -26,6 +26,7 @@ export interface SubstitutionSource {
   readonly optional?: boolean;
 }
 
+/** Props of `Stage`. */
 export interface StageProps {
   /** Name of the Flux Kustomization. */
   readonly name: string;

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { containsAgeIdentity, plaintextSecretProblems } from '../sops/guard';
 import { Folder, TreeFile } from './folder';
 import { jsonOf, withJsonCache } from './json';
 import { stringifyYaml } from './yaml';
@@ -55,13 +56,30 @@ function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
  * Throws when two objects share group/kind/namespace/name anywhere in the tree, or two files share
  * a path: Flux would apply only one of them. The result is sorted by path and deterministic.
  */
+/** Options of `renderTree`. */
 export interface RenderOptions {
-  /** Called for every object; returned problems abort the render (e.g. plaintext Secret values). */
+  /**
+   * Called for every object besides the built-in guard; returned problems abort the render.
+   * @default - only the built-in guard
+   */
   readonly checkObject?: (obj: any) => string[];
 }
 
+/**
+ * Renders a construct tree into files (see above). The secrets guards always apply, whatever the
+ * options: a Secret with a plaintext value (`stringData`, or `data` that is not SOPS-encrypted)
+ * and an age identity (`AGE-SECRET-KEY-…`) in any file abort the render with every problem.
+ * `synthesize` / `renderRepository` add ROLLOUT.md on top.
+ */
 export function renderTree(root: IConstruct, options: RenderOptions = {}): RenderedFile[] {
-  return withJsonCache(() => render(root, options));
+  const extra = options.checkObject;
+  const checkObject = (obj: any): string[] => [...plaintextSecretProblems(obj), ...(extra && extra !== plaintextSecretProblems ? extra(obj) : [])];
+  const files = withJsonCache(() => render(root, { checkObject }));
+  const leaks = files.filter((f) => containsAgeIdentity(typeof f.content === 'string' ? f.content : f.content.toString()));
+  if (leaks.length) {
+    throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);
+  }
+  return files;
 }
 
 function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
