@@ -7,6 +7,7 @@ import { inferOutdir, TreeCheck } from '../lib/check/plugin';
 import { SchemaRegistry } from '../lib/check/schema';
 import { findVarUses, substitute } from '../lib/check/tree';
 import { addFolder, editObject, fluxKs, Obj, sampleTree, SHARED_CRDS, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 const OPTS: CheckOptions = { crdDirs: [SHARED_CRDS], external: ['Secret/*/sops-age'] };
 
@@ -22,7 +23,7 @@ function spec(o: Obj): Obj {
   return o.spec as Obj;
 }
 
-describe('check: the sample tree', () => {
+describeIfShared()('check: the sample tree', () => {
   test('passes the sample tree without findings', () => {
     // GIVEN a well-formed management tree (root, 6 stages, a SOPS Secret, vendored app files)
     const tree = sampleTree();
@@ -47,7 +48,7 @@ describe('check: the sample tree', () => {
   });
 });
 
-describe('check: schema', () => {
+describeIfShared()('check: schema', () => {
   test('fails an unknown field, naming the file, the object and the field', () => {
     // GIVEN a HelmRelease with a field the CRD does not define
     const tree = sampleTree();
@@ -154,7 +155,7 @@ describe('check: schema', () => {
   });
 });
 
-describe('check: Flux graph', () => {
+describeIfShared()('check: Flux graph', () => {
   test('fails a Kustomization path that does not exist', () => {
     // GIVEN a stage pointing at a folder that is not in the tree
     const tree = sampleTree();
@@ -341,7 +342,7 @@ describe('check: Flux graph', () => {
   });
 });
 
-describe('check: secrets', () => {
+describeIfShared()('check: secrets', () => {
   test('fails a plaintext Secret anywhere in the tree (also in files no Kustomization applies)', () => {
     // GIVEN a plaintext Secret among the vendored application files
     const tree = sampleTree();
@@ -387,7 +388,7 @@ describe('check: secrets', () => {
   });
 });
 
-describe('check: kustomize', () => {
+describeIfShared()('check: kustomize', () => {
   const kubectl = findKubectl();
   if (!kubectl) console.warn('SKIPPING kubectl kustomize tests LOUDLY: kubectl is not on PATH (install kubernetes-client)');
   const itK = kubectl ? test : test.skip;
@@ -417,7 +418,7 @@ describe('check: kustomize', () => {
   });
 });
 
-describe('check: cdk8s validation plugin', () => {
+describeIfShared()('check: cdk8s validation plugin', () => {
   function fakeContext(manifests: string[]) {
     const violations: { ruleName: string; recommendation: string; fix: string }[] = [];
     let status: string | undefined;

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { diffFields, lineDiff } from '../lib/diff/fields';
 import { git, readGitTree } from '../lib/diff/git';
 import { addFolder, editObject, Obj, sampleTree, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 function folderFiles(tree: Tree, folder: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,7 +39,7 @@ function fourChanges(): { base: Tree; head: Tree } {
   return { base, head };
 }
 
-describe('diff', () => {
+describeIfShared()('diff', () => {
   test('reports an added, a changed, a removed (pruned) and a renamed (recreated) object, grouped by stage', () => {
     // GIVEN a base tree and a new synth with one change of each kind
     const { base, head } = fourChanges();

@@ -14,7 +14,7 @@ export function sharedPath(...segments: string[]): string {
   return path.join(sharedDir, ...segments);
 }
 
-/** True when `sharedPath(...segments)` exists. */
+/** True when `sharedPath(...segments)` exists (no segments: ../shared itself). */
 export function hasShared(...segments: string[]): boolean {
   return fs.existsSync(sharedPath(...segments));
 }
