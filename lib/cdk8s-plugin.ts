@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Validation, ValidationContext } from 'cdk8s-cli/lib/plugins';
@@ -21,6 +22,45 @@ export interface SynthCheckProps extends TreeCheckProps {
    * @default - no promotion (the plugin only checks)
    */
   readonly promote?: string;
+  /**
+   * Folder of the up-to-date stamps: a tree that passed the check before, with the same check
+   * code, CRD files, config and properties, is not checked again.
+   * @default build/check-stamps (beside this plugin's bundle); '' turns the stamps off
+   */
+  readonly stampDir?: string;
+}
+
+/** Size and mtime of every file under the given paths (files or folders), sorted. */
+function stampsOf(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      out.push(`${p}:missing`);
+      return;
+    }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e));
+    else out.push(`${p}:${st.size}:${Math.trunc(st.mtimeMs)}`);
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+/**
+ * The key of one check: the tree's bytes, the check code (this bundle), the CRD files, the
+ * config's bytes and the plugin properties. Equal keys give equal findings.
+ */
+export function checkKey(tree: readonly RenderedFile[], props: SynthCheckProps, configFile: string): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ props, code: stampsOf([__filename]), crds: stampsOf([...(props.crdDirs ?? [])]) }));
+  h.update(fs.existsSync(configFile) ? fs.readFileSync(configFile) : 'no config');
+  for (const f of tree) {
+    h.update(`\0${f.path}\0${f.content.length}\0`);
+    h.update(f.content);
+  }
+  return h.digest('hex');
 }
 
 /** Reads every regular file of a synthesized tree (no symlinks, no construct metadata, no manifest). */
@@ -76,6 +116,25 @@ export class SynthCheck implements Validation {
       }
       return submit(status, metadata);
     };
+    const tree = readSynthesizedTree(outdir);
+    const stampDir = this.props.stampDir ?? path.join(path.dirname(__filename), '..', 'check-stamps');
+    const key = stampDir ? checkKey(tree, this.props, this.props.config ?? (process.env.PLATFORM_CONFIG || 'platform.yaml')) : '';
+    const stamp = key ? path.join(stampDir, key) : '';
+    if (stamp && fs.existsSync(stamp)) {
+      // Passed before, unchanged: the verdict is known (an up-to-date check, like a build's).
+      context.logger.log(`check: this exact tree passed the check before (stamp ${key.slice(0, 12)}); not checked again`);
+      fs.rmSync(path.join(outdir, CONSTRUCT_METADATA_FILE), { force: true });
+      report.submit('success', { tree: outdir, checked: 'earlier (unchanged tree)' });
+      return;
+    }
     await new TreeCheck(this.props).validate(context);
+    if (stamp && report.success) {
+      try {
+        fs.mkdirSync(stampDir, { recursive: true });
+        fs.writeFileSync(stamp, '');
+      } catch {
+        // no stamp: the next synth checks again
+      }
+    }
   }
 }

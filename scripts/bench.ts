@@ -308,6 +308,8 @@ async function bench(args: ParsedArgs): Promise<number> {
     }
     rows.push({ tree: t.label, objects, synth, floor, fresh: freshM, check, cdk8s, cliStart, npmSynth });
     fs.rmSync(treeDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(json), { recursive: true, force: true });
+    if (!t.example) fs.rmSync(path.dirname(config), { recursive: true, force: true });
   }
 
   const table = [

@@ -4,4 +4,4 @@
  */
 'use strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-module.exports = require(require('./run').ensureBuilt('lib/cdk8s-plugin.ts'));
+module.exports = require('./run').loadBundle('lib/cdk8s-plugin.ts');

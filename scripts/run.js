@@ -80,8 +80,8 @@ function ensureBuilt(entry) {
   return out;
 }
 
-/** Runs a bundle as the main module, with V8's code cache for it. */
-function runBundle(file, args) {
+/** Compiles a bundle with V8's code cache for it (`<bundle>.v8`, written at exit when missing or stale). */
+function compileBundle(file) {
   const vm = require('vm');
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = `${file}.v8`;
@@ -92,16 +92,6 @@ function runBundle(file, args) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  const m = new Module(file, null);
-  m.filename = file;
-  // Externals (age-encryption, esbuild) resolve from the project, wherever build/ is.
-  m.paths = Module._nodeModulePaths(ROOT);
-  m.id = '.';
-  process.mainModule = m;
-  const req = Module.createRequire(path.join(ROOT, 'package.json'));
-  req.main = m;
-  process.argv = [process.argv[0], file, ...args];
-  const fn = script.runInThisContext({ displayErrors: true });
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written at exit, so that the cache holds the functions this run compiled lazily too.
     process.once('exit', () => {
@@ -112,10 +102,41 @@ function runBundle(file, args) {
       }
     });
   }
+  return script.runInThisContext({ displayErrors: true });
+}
+
+function moduleFor(file) {
+  const m = new Module(file, null);
+  m.filename = file;
+  // Externals (age-encryption, esbuild) resolve from the project, wherever build/ is.
+  m.paths = Module._nodeModulePaths(ROOT);
+  return m;
+}
+
+/** Runs a bundle as the main module. */
+function runBundle(file, args) {
+  const fn = compileBundle(file);
+  const m = moduleFor(file);
+  m.id = '.';
+  process.mainModule = m;
+  const req = Module.createRequire(path.join(ROOT, 'package.json'));
+  req.main = m;
+  process.argv = [process.argv[0], file, ...args];
   fn.call(m.exports, m.exports, req, m, file, path.dirname(file));
 }
 
-module.exports = { ensureBuilt, runBundle, bundlePath };
+/** The exports of `entry`'s bundle (built when stale), loaded with the code cache: for plugins. */
+function loadBundle(entry) {
+  const file = ensureBuilt(entry);
+  const fn = compileBundle(file);
+  const m = moduleFor(file);
+  const req = Module.createRequire(path.join(ROOT, 'package.json'));
+  fn.call(m.exports, m.exports, req, m, file, path.dirname(file));
+  m.loaded = true;
+  return m.exports;
+}
+
+module.exports = { ensureBuilt, runBundle, loadBundle, bundlePath };
 
 if (require.main === module) {
   const [entry, ...args] = process.argv.slice(2);
