@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
+import { parsePlainYaml } from './fast-yaml';
 import { ConfigProblem, comparePaths, isObj, parsePath, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
@@ -168,6 +169,16 @@ export function loadConfig(file: string): PlatformConfig {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError([{ path: file, message: `${file}: cannot be read (${code}: ${abs}; check the path to the config file)` }]);
+  }
+  // The plain subset configs are written in is read without the yaml library's document model;
+  // anything else, and any invalid config (for the line numbers of its problems), goes through it.
+  const plain = parsePlainYaml(text);
+  if (plain !== undefined) {
+    try {
+      return parseConfig(plain, path.dirname(abs));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+    }
   }
   const lineCounter = new YAML.LineCounter();
   // uniqueKeys: false: the library's own duplicate-key check scans the map for every key
