@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import * as source from '../../imports/source.toolkit.fluxcd.io';
+import { FLUX_NAMESPACE } from '../config/defaults';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
 
-/** Default namespace of Flux objects. */
-export const FLUX_OBJECT_NAMESPACE = 'kommander-flux';
+/** Default namespace of Flux objects: the Flux namespace (one definition, lib/config/defaults.ts). */
+export const FLUX_OBJECT_NAMESPACE = FLUX_NAMESPACE;
 
 /** Something a Flux Kustomization or HelmRelease can name in `sourceRef`/`chartRef`. */
 export interface ISource {

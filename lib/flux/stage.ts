@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
+import { DEFAULTS } from '../config/defaults';
 import { Folder } from '../tree/folder';
 import { jsonOf } from '../tree/json';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
@@ -42,7 +43,7 @@ export interface StageProps {
   readonly interval?: string;
   /** @default 1m */
   readonly retryInterval?: string;
-  /** Timeout of apply and health checks. @default 5m */
+  /** Timeout of apply and health checks. @default 10m (DEFAULTS.fluxTimeout, as `flux.timeout`) */
   readonly timeout?: string;
   /** Wait for every applied object to become ready (kstatus). @default true */
   readonly wait?: boolean;
@@ -113,9 +114,9 @@ export class Stage extends Construct {
         annotations: props.description ? { 'mgmt-synth/description': props.description } : undefined,
       },
       spec: {
-        interval: props.interval ?? '10m',
-        retryInterval: props.retryInterval ?? '1m',
-        timeout: props.timeout ?? '5m',
+        interval: props.interval ?? DEFAULTS.fluxInterval,
+        retryInterval: props.retryInterval ?? DEFAULTS.fluxRetryInterval,
+        timeout: props.timeout ?? DEFAULTS.fluxTimeout,
         path: `./${props.path}`,
         prune: props.prune ?? true,
         wait: props.wait ?? true,
