@@ -15,7 +15,7 @@ function yamlFiles(): string[] {
       else if (/\.ya?ml$/.test(e.name)) out.push(p);
     }
   };
-  for (const d of ['examples', 'test/fixtures', 'dist']) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
+  for (const d of ['examples', 'test/fixtures', 'dist', 'secrets']) if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
   return [path.join(ROOT, 'platform.yaml'), ...out];
 }
 
@@ -42,6 +42,11 @@ describe('parsePlainYaml', () => {
       const r = agrees(fs.readFileSync(f, 'utf8'));
       expect({ f, v: r.fast }).toStrictEqual({ f, v: r.library });
     }
+  });
+
+  test('answers for SOPS files (literal block scalars) like the library', () => {
+    const f = path.join(ROOT, 'secrets/kommander/gitea-admin-credentials.sops.yaml');
+    expect(parsePlainYaml(fs.readFileSync(f, 'utf8'))).toStrictEqual(YAML.parse(fs.readFileSync(f, 'utf8')));
   });
 
   test('answers for the example config and a generated fleet config (the bench shape)', () => {
@@ -84,6 +89,14 @@ describe('parsePlainYaml', () => {
       '<<: {a: 1}\n',
       '__proto__: 1\n',
       '- a\n',
+      'a: |-\n  x\n  y\n',
+      'a:\n  - enc: |\n      l1\n      l2\n    r: x\n',
+      'a: |\n  x\n\n  y\n',
+      'a: |\n    deeper\n  less\n',
+      'a: |\n  x # not a comment\n  -----BEGIN-----\n',
+      'a: |+\n  x\n',
+      'a: |2\n   x\n',
+      'a: |\nb: 1\n',
     ];
     // THEN the fast reader either declines or agrees with the library
     for (const t of texts) {
@@ -91,6 +104,7 @@ describe('parsePlainYaml', () => {
       expect({ t, v: r.fast }).toStrictEqual({ t, v: r.library });
     }
     expect(parsePlainYaml('a: &x 1\n')).toBeUndefined();
+    expect(parsePlainYaml('a:\n  - enc: |\n      l1\n      l2\n    r: x\n')).toStrictEqual({ a: [{ enc: 'l1\nl2\n', r: 'x' }] });
     expect(parsePlainYaml('a: 1\na: 2\n')).toBeUndefined();
   });
 

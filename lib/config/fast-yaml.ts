@@ -1,7 +1,8 @@
 /**
  * A fast reader for the plain subset of YAML that configs are written in: block mappings and
- * sequences indented with spaces, plain and quoted one-line scalars, one-line flow sequences of
- * scalars, `{}` / `[]`, comments, one leading `---`. It returns exactly what the yaml library's
+ * sequences indented with spaces, plain and quoted one-line scalars, literal block scalars (`|`,
+ * `|-`, without blank lines), one-line flow sequences of scalars, `{}` / `[]`, comments, one
+ * leading `---`. It returns exactly what the yaml library's
  * `parse` returns for such a text (YAML 1.2 core schema), or `undefined` for anything outside the
  * subset (anchors, tags, block scalars, multi-line scalars, flow maps, duplicate keys, numbers in
  * any but the plainest form, …), and the caller then parses with the yaml library.
@@ -17,6 +18,40 @@ interface Line {
   readonly indent: number;
   /** The content after the indentation, without a trailing comment. */
   readonly text: string;
+  /** The value of the literal block scalar (`|` / `|-`) this line opens. @default - none */
+  readonly block?: string;
+}
+
+/** `key: |`, `- key: |`, `- |` (and `|-`): the column of the node that owns the block scalar. */
+function blockOwner(indent: number, body: string): number | undefined {
+  if (!/(^|: |^- )\|-?$/.test(body)) return undefined;
+  if (/^- \|-?$/.test(body)) return indent;
+  const m = /^(- +)*/.exec(body)!;
+  return indent + m[0].length;
+}
+
+/** The lines of a literal block scalar after raw line `n` (owner at column `owner`), or Unsupported. */
+function blockScalar(raw: readonly string[], n: number, owner: number, strip: boolean): { value: string; last: number } {
+  const content: string[] = [];
+  let indent = -1;
+  let last = n;
+  for (let k = n + 1; k < raw.length; k++) {
+    const l = raw[k].endsWith('\r') ? raw[k].slice(0, -1) : raw[k];
+    const ind = l.length - l.trimStart().length;
+    if (l.trim() === '') {
+      // blank lines inside or after a block scalar have chomping subtleties: left to the library
+      if (k === raw.length - 1 && l === '') break;
+      throw new Unsupported();
+    }
+    if (ind <= owner) break;
+    if (l.includes('\t')) throw new Unsupported();
+    if (indent < 0) indent = ind;
+    if (ind < indent) throw new Unsupported();
+    content.push(l.slice(indent));
+    last = k;
+  }
+  if (content.length === 0) throw new Unsupported();
+  return { value: content.join('\n') + (strip ? '' : '\n'), last };
 }
 
 const NULLS = new Set(['~', 'null', 'Null', 'NULL']);
@@ -25,7 +60,7 @@ const FALSE = new Set(['false', 'False', 'FALSE']);
 const INT = /^-?(0|[1-9][0-9]{0,14})$/;
 const FLOAT = /^-?(0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
 /** Plain scalars read as strings: no indicator first (digits are checked against CORE_NUMBER). */
-const PLAIN_START = /^[A-Za-z0-9_/$(]/;
+const PLAIN_START = /^[^-?:,[\]{}#&*!|>'"%@`\s]/;
 /** Every plain scalar the YAML 1.2 core schema reads as a number (int, octal, hex, float, inf, nan). */
 const CORE_NUMBER = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const KEY = /^[A-Za-z_$][A-Za-z0-9_$./-]*$/;
@@ -62,6 +97,13 @@ function lines(text: string): Line[] {
       continue;
     }
     if (body.startsWith('...') || body.startsWith('%') || body.startsWith('---')) throw new Unsupported();
+    const owner = blockOwner(indent, body);
+    if (owner !== undefined) {
+      const b = blockScalar(raw, n, owner, body.endsWith('-'));
+      out.push({ indent, text: body, block: b.value });
+      n = b.last;
+      continue;
+    }
     out.push({ indent, text: body });
   }
   return out;
@@ -168,7 +210,10 @@ class Reader {
       if (Object.prototype.hasOwnProperty.call(out, key) || key === '__proto__' || key === '<<') throw new Unsupported();
       this.i++;
       if (rest === '') out[key] = this.nested(indent, true);
-      else {
+      else if (rest === '|' || rest === '|-') {
+        if (l.block === undefined) throw new Unsupported();
+        out[key] = l.block;
+      } else {
         out[key] = value(rest);
         this.afterScalar(indent);
       }
@@ -196,8 +241,12 @@ class Reader {
       const isCollection = rest === '-' || rest.startsWith('- ') || (/^[^"'[{]/.test(rest) && (rest.includes(': ') || rest.endsWith(':')));
       if (isCollection) {
         // `- key: value` / `- - x`: the item is a block whose first line starts after the dash
-        (this.ls as Line[])[this.i] = { indent: indent + offset, text: rest };
+        (this.ls as Line[])[this.i] = { ...l, indent: indent + offset, text: rest };
         out.push(this.block(indent + offset));
+      } else if (rest === '|' || rest === '|-') {
+        if (l.block === undefined) throw new Unsupported();
+        this.i++;
+        out.push(l.block);
       } else {
         this.i++;
         out.push(value(rest));
