@@ -72,6 +72,9 @@ function ensureBuilt(entry) {
     metafile: true,
     logLevel: 'error',
     legalComments: 'none',
+    // smaller source to load (names are kept: no identifier minification)
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
   const inputs = {};
   for (const f of [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')), ...GLOBAL_INPUTS]) inputs[f] = stamp(f);
