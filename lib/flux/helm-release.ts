@@ -1,8 +1,8 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as helm from '../../imports/helm.toolkit.fluxcd.io';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
 import { HelmRepository, OciRepository } from './sources';
+import { lazyValue } from '../tree/lazy';
 
 /** A `valuesFrom` entry. Flux resolves it in the HelmRelease's own namespace. */
 export interface ValuesReference {
@@ -147,12 +147,9 @@ export class HelmRelease extends Construct {
             remediateLastFailure: props.upgradeRemediation?.remediateLastFailure ?? true,
           },
         },
-        dependsOn: Lazy.any({
-          produce: () =>
-            this.dependencies.length
-              ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
-              : undefined,
-        }) as any,
+        dependsOn: lazyValue<helm.HelmReleaseSpecDependsOn[]>(() =>
+          this.dependencies.length ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace })) : undefined,
+        ),
         values,
         valuesFrom: props.valuesFrom?.length
           ? props.valuesFrom.map((v) => ({

@@ -1,8 +1,9 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
 import { DEFAULTS } from '../config/defaults';
 import { Folder } from '../tree/folder';
+import { lazyValue } from '../tree/lazy';
 import { jsonOf } from '../tree/json';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
@@ -126,41 +127,42 @@ export class Stage extends Construct {
           name: src.name,
           namespace: src.namespace === this.namespace ? undefined : src.namespace,
         },
-        dependsOn: Lazy.any({
-          produce: () =>
-            this.dependencies.length
-              ? [...this.dependencies]
-                .sort((a, b) => a.name.localeCompare(b.name))
-                .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
-              : undefined,
-        }) as any,
-        healthChecks: Lazy.any({
-          produce: () => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined),
-        }) as any,
-        healthCheckExprs: Lazy.any({
-          produce: () =>
-            this.exprs.length
-              ? this.exprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, inProgress: e.inProgress, failed: e.failed, current: e.current }))
-              : undefined,
-        }) as any,
+        dependsOn: lazyValue<kustomize.KustomizationSpecDependsOn[]>(() =>
+          this.dependencies.length
+            ? [...this.dependencies]
+              // code-unit order, never locale-aware (byte-identical output on every machine)
+              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+              .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
+            : undefined,
+        ),
+        healthChecks: lazyValue<kustomize.KustomizationSpecHealthChecks[]>(() => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined)),
+        healthCheckExprs: lazyValue<kustomize.KustomizationSpecHealthCheckExprs[]>(() =>
+          this.exprs.length
+            ? this.exprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, inProgress: e.inProgress, failed: e.failed, current: e.current }))
+            : undefined,
+        ),
         kubeConfig: props.kubeConfig ? { secretRef: { name: props.kubeConfig.secretName, key: props.kubeConfig.key } } : undefined,
-        postBuild: Lazy.any({
-          produce: () => {
-            const sources = [...this.substitutionSources];
-            if (this.autoSources.length && this.folderUsesVariables()) {
-              for (const a of this.autoSources) if (!sources.some((s) => s.kind === a.kind && s.name === a.name)) sources.push(a);
-            }
-            const substitute = props.substitute && Object.keys(props.substitute).length ? { ...props.substitute } : undefined;
-            if (!substitute && !sources.length) return undefined;
-            return {
-              substitute,
-              substituteFrom: sources.length ? sources.map((s) => ({ kind: s.kind, name: s.name, optional: s.optional || undefined })) : undefined,
-            };
-          },
-        }) as any,
-        decryption: Lazy.any({
-          produce: () => (this.decryption ? { provider: 'sops', secretRef: { name: this.decryption } } : undefined),
-        }) as any,
+        postBuild: lazyValue<kustomize.KustomizationSpecPostBuild>(() => {
+          const sources = [...this.substitutionSources];
+          if (this.autoSources.length && this.folderUsesVariables()) {
+            for (const a of this.autoSources) if (!sources.some((s) => s.kind === a.kind && s.name === a.name)) sources.push(a);
+          }
+          const substitute = props.substitute && Object.keys(props.substitute).length ? { ...props.substitute } : undefined;
+          if (!substitute && !sources.length) return undefined;
+          return {
+            substitute,
+            substituteFrom: sources.length
+              ? sources.map((s) => ({
+                kind: s.kind === 'Secret' ? kustomize.KustomizationSpecPostBuildSubstituteFromKind.SECRET : kustomize.KustomizationSpecPostBuildSubstituteFromKind.CONFIG_MAP,
+                name: s.name,
+                optional: s.optional || undefined,
+              }))
+              : undefined,
+          };
+        }),
+        decryption: lazyValue<kustomize.KustomizationSpecDecryption>(() =>
+          this.decryption ? { provider: kustomize.KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: this.decryption } } : undefined,
+        ),
       },
     });
   }
