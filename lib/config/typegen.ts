@@ -67,7 +67,8 @@ function docDefault(schema: Schema): string | undefined {
 function isOptional(schema: Schema): boolean {
   if (schema.required) return false;
   if (schema.kind === 'object' && !schema.optional) return false;
-  if (schema.kind === 'map' && schema.entriesAlwaysPresent) return false;
+  // an absent map is filled with {} by the validator
+  if (schema.kind === 'map') return false;
   if (schema.computeDefault) return /\bnone\b/.test(schema.defaultDoc ?? '');
   if (schema.default !== undefined) return false;
   return true;
