@@ -213,7 +213,7 @@ export class Stage extends Construct {
   }
 
   private folderUsesVariables(): boolean {
-    return this.folder.objects.some((o) => usesVariables(JSON.stringify(jsonOf(o))));
+    return this.folder.objects.some((o) => jsonUsesVariables(jsonOf(o)));
   }
 
   /** Turns on SOPS decryption with the age identity in Secret `secretName` of this stage's namespace. */
@@ -225,4 +225,17 @@ export class Stage extends Construct {
   public get ref(): ObjectRef {
     return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: this.name, namespace: this.namespace };
   }
+}
+
+/** True when a key or string anywhere in the JSON value uses a `${var}` (without serializing it). */
+function jsonUsesVariables(v: unknown): boolean {
+  if (typeof v === 'string') return usesVariables(v);
+  if (Array.isArray(v)) {
+    for (const x of v) if (jsonUsesVariables(x)) return true;
+    return false;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) if (usesVariables(k) || jsonUsesVariables((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
 }
