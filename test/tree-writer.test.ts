@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MANIFEST_FILE, writeTree } from '../lib/tree/writer';
+import { JOURNAL_FILE, MANIFEST_FILE, NODE_WRITER_FS, recoverTree, writeTree, WriterFs } from '../lib/tree/writer';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'writer-'));
@@ -44,5 +44,141 @@ describe('writeTree', () => {
     );
     expect(fs.readFileSync(path.join(dir, 'a.yaml'), 'utf8')).toBe('hand-written');
     expect(fs.existsSync(path.join(dir, 'b.yaml'))).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Crash injection: the writer's fs layer fails at call k (a crash: every later call fails too, as
+// in a dead process; or a full disk: only writes fail). The folder must then hold the old tree or
+// the new one once recovered, and the next write must complete.
+// ---------------------------------------------------------------------------------------------
+
+const MUTATING = ['mkdirSync', 'writeFileSync', 'renameSync', 'unlinkSync', 'rmdirSync'] as const;
+
+/** Every file under dir (relative path -> content), links and folders included as markers. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out.set(`${r}/`, '<dir>');
+        visit(r);
+      } else if (e.isSymbolicLink()) out.set(r, `<link ${fs.readlinkSync(path.join(dir, r))}>`);
+      else out.set(r, fs.readFileSync(path.join(dir, r), 'utf8'));
+    }
+  };
+  visit('');
+  return out;
+}
+
+const OLD = [
+  { path: 'a/keep.yaml', content: 'keep' },
+  { path: 'a/change.yaml', content: 'old' },
+  { path: 'gone/deep/x.yaml', content: 'gone' },
+  { path: 'top.md', content: 'old top' },
+];
+const NEW = [
+  { path: 'a/keep.yaml', content: 'keep' },
+  { path: 'a/change.yaml', content: 'new' },
+  { path: 'b/new/y.yaml', content: 'added' },
+  { path: 'top.md', content: 'new top' },
+];
+
+/** Wraps the real fs layer; `fail(name, n)` decides whether the n-th mutating call fails (and how). */
+function faultyFs(fail: (name: string, n: number) => 'crash' | 'enospc' | undefined): WriterFs & { calls: number } {
+  let dead = false;
+  const layer: any = { calls: 0 };
+  for (const [name, fn] of Object.entries(NODE_WRITER_FS)) {
+    layer[name] = (...args: unknown[]) => {
+      if (dead) throw Object.assign(new Error('process is dead'), { code: 'EDEAD' });
+      if ((MUTATING as readonly string[]).includes(name)) {
+        const how = fail(name, layer.calls++);
+        if (how === 'crash') {
+          dead = true;
+          throw Object.assign(new Error('killed'), { code: 'EKILLED' });
+        }
+        if (how === 'enospc' && name === 'writeFileSync') throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC', path: args[0] });
+      }
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return layer;
+}
+
+describe('writeTree under crash injection', () => {
+  const oldDir = tmp();
+  writeTree(OLD, oldDir);
+  const oldTree = snapshot(oldDir);
+  const newDir = tmp();
+  writeTree(NEW, newDir);
+  const newTree = snapshot(newDir);
+  // How many mutating calls one write of NEW over OLD makes.
+  const probeDir = tmp();
+  writeTree(OLD, probeDir);
+  const probe = faultyFs(() => undefined);
+  writeTree(NEW, probeDir, { fs: probe });
+  const total = probe.calls;
+
+  test('a write of NEW over OLD makes a known number of mutating calls', () => {
+    expect(snapshot(probeDir)).toStrictEqual(newTree);
+    expect(total).toBeGreaterThanOrEqual(10);
+  });
+
+  test.each(Array.from({ length: total }, (_, k) => k))('a crash at mutating call %i leaves the old or the new tree, and the next synth completes', (k) => {
+    // GIVEN the old tree
+    const dir = tmp();
+    writeTree(OLD, dir);
+    // WHEN the write of the new tree dies at call k
+    expect(() => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) })).toThrow();
+    // THEN recovery gives exactly the old tree or exactly the new one
+    recoverTree(dir);
+    const after = snapshot(dir);
+    expect([oldTree, newTree].some((t) => JSON.stringify([...t]) === JSON.stringify([...after]))).toBe(true);
+    // AND the next synth writes the new tree
+    writeTree(NEW, dir);
+    expect(snapshot(dir)).toStrictEqual(newTree);
+  });
+
+  test.each(Array.from({ length: total }, (_, k) => k))('a crash at call %i, then a crash during recovery, still recovers', (k) => {
+    const dir = tmp();
+    writeTree(OLD, dir);
+    expect(() => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) })).toThrow();
+    // the recovery itself dies at its first mutating call (if it makes any)
+    try {
+      recoverTree(dir, { fs: faultyFs((_, n) => (n === 0 ? 'crash' : undefined)) });
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('EKILLED');
+    }
+    writeTree(NEW, dir);
+    expect(snapshot(dir)).toStrictEqual(newTree);
+  });
+
+  test.each(Array.from({ length: 5 }, (_, k) => k))('a full disk at file write %i leaves exactly the old tree (no staging left) and a later synth completes', (k) => {
+    const dir = tmp();
+    writeTree(OLD, dir);
+    let writes = 0;
+    const full = faultyFs((name) => (name === 'writeFileSync' && writes++ === k ? 'enospc' : undefined));
+    expect(() => writeTree(NEW, dir, { fs: full })).toThrow(/ENOSPC.*free space or fix permissions, then synthesize again/);
+    expect(snapshot(dir)).toStrictEqual(oldTree);
+    writeTree(NEW, dir);
+    expect(snapshot(dir)).toStrictEqual(newTree);
+  });
+});
+
+describe('writeTree confinement', () => {
+  test('keeps the mtime of unchanged files and rewrites nothing on an identical synth', () => {
+    const dir = tmp();
+    writeTree(NEW, dir);
+    const probe = faultyFs(() => undefined);
+    expect(writeTree(NEW, dir, { fs: probe })).toStrictEqual({ written: 0, unchanged: 4, removed: [] });
+    expect(probe.calls).toBe(0);
+  });
+
+  test('fails on a pending journal that is incomplete, naming it', () => {
+    const dir = tmp();
+    writeTree(NEW, dir);
+    fs.writeFileSync(path.join(dir, JOURNAL_FILE), 'garbage\n');
+    expect(() => writeTree(NEW, dir)).toThrow(`${fs.realpathSync(dir)}/${JOURNAL_FILE} is not a complete synth journal (delete it, then synthesize again)`);
   });
 });
