@@ -3,7 +3,7 @@ import { App } from 'cdk8s';
 import { ConfigError, loadConfig } from './config/load';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
-import { containsAgeIdentity, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
+import { guardTree, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
 import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
@@ -18,10 +18,9 @@ export function synthesize(config: PlatformConfig): RenderedFile[] {
     parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
   });
   const files = [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const leaks = files.filter((f) => containsAgeIdentity(f.content.toString()));
-  if (leaks.length) {
-    throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);
-  }
+  // The one plaintext guard every file of the tree passes (lib/sops/guard.ts, README "Safety").
+  const leaks = guardTree(files);
+  if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
   return files;
 }
 
