@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { ConfigError, loadConfig } from './config/load';
+import { applicationDefinitionsProblem } from './config/paths';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
 import { guardTree, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
@@ -57,7 +58,11 @@ export function synthMain(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   }
   let files: RenderedFile[];
   try {
-    files = synthesize(loadConfig(args.configFile));
+    const config = loadConfig(args.configFile);
+    // The output folder is known only here: the copied release tree must not overlap it.
+    const overlap = config.applicationDefinitions && applicationDefinitionsProblem(config.baseDir, config.applicationDefinitions, [args.outdir]);
+    if (overlap) throw new ConfigError([{ path: 'applicationDefinitions', message: `applicationDefinitions: ${overlap}` }]);
+    files = synthesize(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${args.configFile} has ${e.problems.length} problem(s); nothing was written:\n${e.problems.map((p) => `  - ${p.message}`).join('\n')}\n`);

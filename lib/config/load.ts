@@ -8,7 +8,8 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
 import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, InputError, parseBoundedYaml, readBoundedFile, YamlLimits } from '../yaml-bounds';
-import { ConfigProblem, comparePaths, isObj, parsePath, PathSegment, problemAt, show, validateConfig } from './schema';
+import { applicationDefinitionsProblem, commandUrlProblem, gitRefNameProblem, ownerRepoProblem } from './paths';
+import { ConfigProblem, comparePaths, formatPath, isObj, parsePath, PathSegment, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
   AirgappedConfig,
@@ -53,8 +54,19 @@ type Obj = Record<string, unknown>;
 const problem = problemAt;
 
 /** Rules that span sections or need the file system. `cfg` is the validated data (possibly with invalid leaves). */
-function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
+function crossChecks(cfg: Obj, baseDir: string, reported: ReadonlySet<string> = new Set()): ConfigProblem[] {
   const out: ConfigProblem[] = [];
+  // Values that end up in BOOTSTRAP.md commands or paths (lib/config/paths.ts); once per path.
+  const shellChecks: [PathSegment[], unknown, (v: string) => string | undefined][] = [
+    [['git', 'branch'], isObj(cfg.git) ? cfg.git.branch : undefined, gitRefNameProblem],
+    [['git', 'url'], isObj(cfg.git) ? cfg.git.url : undefined, commandUrlProblem],
+    [['gitea', 'repository'], isObj(cfg.gitea) ? cfg.gitea.repository : undefined, ownerRepoProblem],
+  ];
+  for (const [segments, value, check] of shellChecks) {
+    if (typeof value !== 'string' || reported.has(formatPath(segments))) continue;
+    const why = check(value);
+    if (why) out.push(problem(segments, `${show(value)} ${why}`));
+  }
   const git = isObj(cfg.git) ? cfg.git : {};
   const flux = isObj(cfg.flux) ? cfg.flux : {};
   const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
@@ -94,7 +106,9 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
     }
   }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {
-    const problemText = checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory');
+    const problemText =
+      checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory') ??
+      applicationDefinitionsProblem(baseDir, cfg.applicationDefinitions, [path.join(baseDir, 'dist')]);
     if (problemText) out.push(problem(['applicationDefinitions'], problemText));
   }
   out.push(...gardenerCrossChecks(cfg, baseDir));
@@ -150,7 +164,7 @@ function build(cfg: Obj, baseDir: string): PlatformConfig {
 export function parseConfig(raw: unknown, baseDir: string): PlatformConfig {
   const absBase = path.resolve(baseDir);
   const { value, problems } = validateConfig(raw);
-  if (isObj(value)) problems.push(...crossChecks(value, absBase));
+  if (isObj(value)) problems.push(...crossChecks(value, absBase, new Set(problems.map((p) => p.path))));
   if (problems.length > 0 || !isObj(value)) throw new ConfigError(problems);
   return build(value, absBase);
 }
