@@ -13,6 +13,8 @@
 import * as fs from 'fs';
 import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
 import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
+import { errorText, requireTreeDir } from '../lib/inputs';
+import { DEFAULT_LIMITS, readBoundedFile } from '../lib/yaml-bounds';
 
 interface Args {
   dir: string;
@@ -76,8 +78,12 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--json]\n`);
     return 2;
   }
-  if (!fs.existsSync(args.dir)) {
-    process.stderr.write(`error: ${args.dir} does not exist (run npm run synth first, or pass the tree folder)\n`);
+  try {
+    requireTreeDir(args.dir, "the tree", { hint: 'run npm run synth first, or pass the tree folder' });
+    // the config is read with synth's bounds (a FIFO or /dev/zero must not hang the check)
+    if (fs.existsSync(args.config)) readBoundedFile(args.config, DEFAULT_LIMITS.maxBytes, 'the config file');
+  } catch (e) {
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
@@ -124,7 +130,7 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     process.exitCode = 2;
   },
 );

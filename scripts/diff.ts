@@ -11,7 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readTree } from '../lib/check/tree';
+import { errorText, InputError, readTreeBounded, requireTreeDir } from '../lib/inputs';
 import { diffTrees, renderDiffMarkdown, renderDiffText } from '../lib/diff';
 import { git, readGitTree } from '../lib/diff/git';
 import { renderRollout } from '../lib/plan';
@@ -48,7 +48,7 @@ function freshSynth(): { dir: string; files: Map<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-diff-'));
   const r = spawnSync(process.execPath, [path.resolve(__dirname, '../main.js'), '--output', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`synth failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
-  return { dir, files: readTree(dir) };
+  return { dir, files: readTreeBounded(dir) };
 }
 
 function main(): number {
@@ -63,18 +63,19 @@ function main(): number {
   let head: Map<string, string>;
   let tmp: string | undefined;
   try {
+    if (fs.existsSync(args.dist) && !fs.statSync(args.dist).isDirectory()) throw new InputError([{ file: args.dist, message: '--dist is a file, not a folder (pass the folder of the tree in Git, e.g. --dist dist)' }]);
     const top = git(['rev-parse', '--show-toplevel']).toString().trim();
     const prefix = path.relative(top, path.resolve(args.dist)).split(path.sep).join('/');
     base = readGitTree(args.base, prefix);
     if (base.size === 0) process.stderr.write(`note: ${prefix}/ does not exist at ${args.base}; everything is new\n`);
-    if (args.head) head = readTree(args.head);
+    if (args.head) head = readTreeBounded(requireTreeDir(args.head, "the --head folder", { hint: 'pass the folder of a synthesized tree, e.g. --head /tmp/tree after npm run synth -- --output /tmp/tree' }));
     else {
       const s = freshSynth();
       tmp = s.dir;
       head = s.files;
     }
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

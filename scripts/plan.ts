@@ -6,9 +6,8 @@
  * Mermaid graph of the stages to `<dir>/ROLLOUT.md` (GitHub renders it in review).
  * Exit codes: 0 ok, 1 dependsOn cycle, 2 usage error.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../lib/check/tree';
+import { errorText, readTreeBounded, requireTreeDir, writeTreeFileSafely } from '../lib/inputs';
 import { planRollout, renderPlanText, renderRollout } from '../lib/plan';
 
 function main(argv: readonly string[]): number {
@@ -22,17 +21,24 @@ function main(argv: readonly string[]): number {
       return 2;
     }
   }
-  if (!fs.existsSync(dir)) {
-    process.stderr.write(`error: ${dir} does not exist (run npm run synth first)\n`);
+  let files: Map<string, string>;
+  try {
+    requireTreeDir(dir, "the tree", { writable: write });
+    files = readTreeBounded(dir);
+  } catch (e) {
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   }
-  const files = readTree(dir);
   const plan = planRollout(files);
   process.stdout.write(renderPlanText(plan));
   if (write) {
     const target = path.join(dir, 'ROLLOUT.md');
-    const content = renderRollout(files);
-    if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== content) fs.writeFileSync(target, content);
+    try {
+      writeTreeFileSafely(dir, 'ROLLOUT.md', renderRollout(files));
+    } catch (e) {
+      process.stderr.write(`error: ${errorText(e)}\n`);
+      return 2;
+    }
     process.stdout.write(`\nwrote ${target}\n`);
   }
   return plan.cycles.length > 0 ? 1 : 0;
