@@ -447,6 +447,9 @@ export function guardFile(file: GuardedFile): string[] {
     out.push(`${where}: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed); remove private keys from the inputs: only public recipients belong in Git`);
   }
   const text = Buffer.isBuffer(file.content) ? file.content.toString('utf8') : file.content;
+  if (/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/.test(text)) {
+    out.push(`${where}: holds a private key (-----BEGIN … PRIVATE KEY-----); keep private keys out of the repository (put the value in a SOPS-encrypted Secret under secrets/)`);
+  }
   const urls = credentialUrls(text);
   if (urls.length) {
     out.push(`${where}: holds a URL with credentials (${[...new Set(urls)].join(', ')}); put the credentials in a SOPS-encrypted Secret and reference it (e.g. secretRef), never in a URL`);

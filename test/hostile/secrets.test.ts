@@ -1,0 +1,195 @@
+/**
+ * Hostile corpus, secrets: every door into the tree (files under secrets/, copied application
+ * definitions in YAML and JSON, multi-document, List, embedded manifests) passes the same guard.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { containsEncodedAgeIdentity, credentialUrls, fakeEncryptedValue, guardFile } from '../../lib/sops/guard';
+import { expectRefused, project, Project } from './harness';
+
+const SECRET = 'secrets/kommander/gitea-admin-credentials.sops.yaml';
+// A made-up identity of the right shape (bech32 body); never a real key.
+const IDENTITY = 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ';
+const APPDEF = 'examples/kommander-applications/applications/reloader/2.2.11/helmrelease';
+
+let p: Project;
+beforeEach(() => {
+  p = project();
+});
+
+function editSecret(edit: (text: string) => string): void {
+  const file = path.join(p.dir, SECRET);
+  fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8')));
+}
+function addAppDef(name: string, content: string | Buffer): void {
+  fs.writeFileSync(path.join(p.dir, APPDEF, name), content);
+}
+const PLAIN_SECRET = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: kommander\nstringData:\n  token: hunter2hunter2\n';
+
+describe('fails on files under secrets/ that are not exactly what SOPS writes', () => {
+  test('fails on a plaintext top-level key next to the encrypted values', () => {
+    editSecret((t) => t.replace('type: Opaque\n', 'type: Opaque\nextra: plaintext-password\n'));
+    expectRefused(p, [`${SECRET}: extra is plaintext outside the Kubernetes envelope`, 'must be encrypted: remove it, or re-set the Secret with npm run -s secrets -- set']);
+  });
+
+  test('fails on a plaintext annotation (last-applied-configuration carries the Secret)', () => {
+    editSecret((t) => t.replace('  namespace: kommander\n', '  namespace: kommander\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: \'{"stringData":{"password":"x"}}\'\n'));
+    expectRefused(p, [`${SECRET}: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration is a plaintext annotation`]);
+  });
+
+  test('fails on a fake ENC[…] envelope around base64 of the plaintext', () => {
+    const fake = `ENC[AES256_GCM,data:${Buffer.from('hunter2-password').toString('base64')},iv:${Buffer.alloc(32, 7).toString('base64')},tag:${Buffer.alloc(16, 9).toString('base64')},type:str]`;
+    editSecret((t) => t.replace(/  password: ENC\[[^\n]+/, `  password: ${fake}`));
+    expectRefused(p, [`${SECRET}: stringData.password holds readable text where SOPS writes ciphertext (plaintext inside a fake ENC[…] envelope)`]);
+  });
+
+  test('fails on an ENC[…] value with a 12-byte iv (SOPS writes 32)', () => {
+    editSecret((t) => t.replace(/(  password: ENC\[AES256_GCM,data:[^,]+,iv:)[^,]+/, `$1${Buffer.alloc(12, 1).toString('base64')}`));
+    expectRefused(p, [`${SECRET}: stringData.password has a 12-byte iv (SOPS writes 32)`]);
+  });
+
+  test('fails on mac_only_encrypted with a plaintext key', () => {
+    editSecret((t) => t.replace('  version: 3.9.0', '  mac_only_encrypted: true\n  version: 3.9.0').replace('type: Opaque\n', 'type: Opaque\ndata:\n  token: aHVudGVyMg==\n'));
+    expectRefused(p, [`${SECRET}: data.token is not encrypted (expected ENC[AES256_GCM,…])`]);
+  });
+
+  test('fails on a plaintext value in stringData', () => {
+    editSecret((t) => t.replace(/  password: ENC\[[^\n]+/, '  password: hunter2'));
+    expectRefused(p, [`${SECRET}: stringData.password is not encrypted`]);
+  });
+
+  test('fails on a forged MAC that is readable text', () => {
+    editSecret((t) => t.replace(/  mac: ENC\[AES256_GCM,data:[^,]+/, `  mac: ENC[AES256_GCM,data:${Buffer.from('A'.repeat(128)).toString('base64')}`));
+    expectRefused(p, [`${SECRET}: sops.mac holds readable text where SOPS writes ciphertext`, 'the MAC is not one SOPS wrote']);
+  });
+
+  test('fails on a sops key SOPS never writes', () => {
+    editSecret((t) => t.replace('  version: 3.9.0', '  version: 3.9.0\n  note: hunter2'));
+    expectRefused(p, [`${SECRET}: sops.note is not a key SOPS writes`]);
+  });
+
+  test('fails on an age stanza that is not an armored age file', () => {
+    editSecret((t) => t.replace('-----BEGIN AGE ENCRYPTED FILE-----', '-----BEGIN NOT AGE-----'));
+    expectRefused(p, [`${SECRET}: sops.age[0].enc is not an armored age file`]);
+  });
+
+  test('fails on two encryption rules', () => {
+    editSecret((t) => t.replace('  encrypted_regex: ^(data|stringData)$', '  encrypted_regex: ^(data|stringData)$\n  unencrypted_suffix: _plain'));
+    expectRefused(p, [`${SECRET}: sops sets encrypted_regex and unencrypted_suffix; SOPS writes at most one rule`]);
+  });
+
+  test('fails on a file without a sops block', () => {
+    fs.writeFileSync(path.join(p.dir, SECRET), PLAIN_SECRET.replace('name: leak', 'name: gitea-admin-credentials'));
+    expectRefused(p, [`${SECRET}: not SOPS-encrypted (no top-level "sops" block)`]);
+  });
+
+  test('fails on an age identity in a comment of a SOPS file', () => {
+    editSecret((t) => `# backup key: ${IDENTITY}\n${t}`);
+    expectRefused(p, ['holds an age identity', 'only public recipients belong in Git']);
+  });
+});
+
+describe('fails on plaintext Secrets among the application definitions', () => {
+  test('fails on a plain Secret manifest', () => {
+    addAppDef('leak.yaml', PLAIN_SECRET);
+    expectRefused(p, ['applications/reloader/2.2.11/helmrelease/leak.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+  });
+
+  test('fails on a Secret in the second document of a multi-document file', () => {
+    addAppDef('multi.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n${PLAIN_SECRET}`);
+    expectRefused(p, ['helmrelease/multi.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+  });
+
+  test('fails on a Secret inside kind: List', () => {
+    addAppDef('list.yaml', `apiVersion: v1\nkind: List\nitems:\n  - ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
+    expectRefused(p, ['helmrelease/list.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+  });
+
+  test('fails on a Secret inside a List inside a List', () => {
+    const inner = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'deep' }, data: { k: 'aHVudGVy' } }] };
+    addAppDef('nested.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [inner] }));
+    expectRefused(p, ['helmrelease/nested.json: Secret deep: data.k holds a plaintext value']);
+  });
+
+  test('fails on a Secret written as JSON', () => {
+    addAppDef('leak.json', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j', namespace: 'kommander' }, data: { password: 'aHVudGVyMg==' } }));
+    expectRefused(p, ['helmrelease/leak.json: Secret kommander/j: data.password holds a plaintext value']);
+  });
+
+  test('fails on a Secret manifest embedded in a ConfigMap value', () => {
+    addAppDef('embedded.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: carrier\ndata:\n  manifest.yaml: |\n    ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
+    expectRefused(p, ['helmrelease/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value']);
+  });
+
+  test('fails on an unparseable manifest that declares a Secret', () => {
+    addAppDef('broken.yaml', 'kind: Secret\nstringData:\n  token: [unclosed\n');
+    expectRefused(p, ['helmrelease/broken.yaml:', 'the guard cannot check a file it cannot parse']);
+  });
+
+  test('fails on a Secret with a fake sops block (no real MAC)', () => {
+    addAppDef('fake-sops.yaml', `${PLAIN_SECRET}sops:\n  mac: none\n  lastmodified: "2026-01-01T00:00:00Z"\n`);
+    expectRefused(p, ['helmrelease/fake-sops.yaml: sops.mac is not of the form ENC[AES256_GCM', 'helmrelease/fake-sops.yaml: stringData.token is plaintext outside the Kubernetes envelope']);
+  });
+});
+
+describe('fails on an age identity in any encoding a reader could reverse', () => {
+  const cases: [string, string | Buffer][] = [
+    ['plain', `key: ${IDENTITY}\n`],
+    ['lower case', `key: ${IDENTITY.toLowerCase()}\n`],
+    ['base64', `key: ${Buffer.from(IDENTITY).toString('base64')}\n`],
+    ['base64url, line-wrapped', `key: |\n  ${Buffer.from(`x${IDENTITY}`).toString('base64url').match(/.{1,20}/g)!.join('\n  ')}\n`],
+    ['double base64', `key: ${Buffer.from(Buffer.from(IDENTITY).toString('base64')).toString('base64')}\n`],
+    ['hex', `key: ${Buffer.from(IDENTITY).toString('hex')}\n`],
+    ['YAML \\x escapes', `key: "${[...IDENTITY.slice(0, 16)].map((c) => `\\x${c.charCodeAt(0).toString(16)}`).join('')}${IDENTITY.slice(16)}"\n`],
+    ['YAML \\u escapes', `key: "\\u0041\\u0047\\u0045-SECRET-KEY-1QQQQ"\n`],
+    ['a double-quoted line continuation', `key: "AGE-SECRET-\\\n  KEY-1QQQQQQQQ"\n`],
+    ['a folded scalar', `key: >-\n  AGE-SECRET-\n  KEY-1QQQQ\n`],
+    ['split across concatenated strings', `script: echo "AGE-SEC" + "RET-KEY-1QQQQ"\n`],
+    ['UTF-16LE', Buffer.from(`key: ${IDENTITY}\n`, 'utf16le')],
+    ['gzip', zlib.gzipSync(Buffer.from(IDENTITY))],
+    ['base64 of gzip', `blob: ${zlib.gzipSync(Buffer.from(IDENTITY)).toString('base64')}\n`],
+    ['percent-encoding', `url: https://x.example/?k=%41%47%45%2D%53%45%43%52%45%54%2D%4B%45%59%2D1QQQQ\n`],
+  ];
+  test.each(cases)('fails on an identity as %s in a copied file', (_, content) => {
+    addAppDef('identity.yaml.txt', content);
+    expectRefused(p, ['helmrelease/identity.yaml.txt: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed)']);
+  });
+});
+
+describe('fails on credentials in URLs and private keys', () => {
+  test('fails on https://<token>@host in a copied manifest', () => {
+    addAppDef('repo.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: r\nspec:\n  url: https://ghp_abcdefghijklmnop@github.com/org/repo\n');
+    expectRefused(p, ['helmrelease/repo.yaml: holds a URL with credentials (https://***@…)', 'reference it (e.g. secretRef), never in a URL']);
+  });
+
+  test('fails on https://user:password@host in a copied file', () => {
+    addAppDef('notes.md', 'clone https://admin:s3cret@git.example.com/x.git\n');
+    expectRefused(p, ['helmrelease/notes.md: holds a URL with credentials']);
+  });
+
+  test('fails on an SSH private key among the application definitions', () => {
+    addAppDef('id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+    expectRefused(p, ['helmrelease/id_ed25519: holds a private key (-----BEGIN … PRIVATE KEY-----)']);
+  });
+});
+
+describe('the guard functions', () => {
+  test('a real SOPS value is not taken for a fake one', () => {
+    expect(fakeEncryptedValue('ENC[AES256_GCM,data:AfGNfsj1phHxq8U=,iv:VNmcjRcOUHoaKgW3Z4zK/Ewf0SgrIgWObImsZ8YcRDQ=,tag:DTZJ+M4JV/wpKDA3OuinuA==,type:str]')).toBeUndefined();
+  });
+  test('ssh://git@host and ${VAR} placeholders are no credentials', () => {
+    expect(credentialUrls('ssh://git@github.com/org/repo https://${GIT_USER}:${GIT_TOKEN}@host/x')).toEqual([]);
+  });
+  test('the example tree passes the guard', () => {
+    const dist = path.join(__dirname, '..', '..', 'dist');
+    const problems = fs.readdirSync(dist, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).flatMap((e) => {
+      const full = path.join(e.parentPath, e.name);
+      return guardFile({ path: path.relative(dist, full), content: fs.readFileSync(full) });
+    });
+    expect(problems).toEqual([]);
+  });
+  test('an identity-free binary file passes', () => {
+    expect(containsEncodedAgeIdentity(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)))).toBe(false);
+  });
+});
