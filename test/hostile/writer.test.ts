@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { MANIFEST_FILE, writeTree } from '../../lib/tree/writer';
-import { expectRefused, project, Project, snapshot, synth, tmpDir } from './harness';
+import { expectRefused, project, Project, synth, tmpDir } from './harness';
 
 let p: Project;
 beforeEach(() => {
