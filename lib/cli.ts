@@ -4,15 +4,17 @@ import { ConfigError, loadConfig } from './config/load';
 import { applicationDefinitionsProblem } from './config/paths';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
-import { guardTree, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
+import { availableIdentities, guardTree, inspectSopsFile, plaintextSecretProblems } from './sops/guard';
 import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
 
 /** Synthesizes the management repository of a validated config into files (nothing is written). */
-export function synthesize(config: PlatformConfig): RenderedFile[] {
+export function synthesize(config: PlatformConfig, options: { readonly identities?: readonly string[] } = {}): RenderedFile[] {
   const app = new App({ outdir: '.' });
-  new ManagementRepository(app, 'Platform', { config, inspectSecret: inspectSopsFile });
+  // Where an age identity is at hand, the MAC of every file under secrets/ is verified too.
+  const inspectSecret = (file: string, text: string, recipients: readonly string[]) => inspectSopsFile(file, text, recipients, { identities: options.identities });
+  new ManagementRepository(app, 'Platform', { config, inspectSecret });
   const rendered = renderTree(app, { checkObject: plaintextSecretProblems });
   // ROLLOUT.md: the stage graph for reviewers (the same text `npm run plan` prints into it).
   const rollout = renderRollout(new Map(rendered.map((f) => [f.path, f.content.toString()])), {
@@ -62,7 +64,7 @@ export function synthMain(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     // The output folder is known only here: the copied release tree must not overlap it.
     const overlap = config.applicationDefinitions && applicationDefinitionsProblem(config.baseDir, config.applicationDefinitions, [args.outdir]);
     if (overlap) throw new ConfigError([{ path: 'applicationDefinitions', message: `applicationDefinitions: ${overlap}` }]);
-    files = synthesize(config);
+    files = synthesize(config, { identities: availableIdentities(env, config.baseDir) });
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${args.configFile} has ${e.problems.length} problem(s); nothing was written:\n${e.problems.map((p) => `  - ${p.message}`).join('\n')}\n`);

@@ -13,6 +13,9 @@ import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, formatProblem, parseBoundedYaml } from '../yaml-bounds';
 import { ENC_PATTERN, isEncryptedValue } from './codec';
 import { canonicalLastModified } from './mac';
+import { verifySopsFileSync } from './verify';
+import { discoverIdentities } from './age';
+import { IDENTITY_FILE } from './config';
 
 /** What `inspectSopsFile` found. */
 export interface SopsFileInspection {
@@ -29,14 +32,25 @@ export interface SopsFileInspection {
 const ROTATE_HINT = 'run: npm run -s secrets -- rotate';
 const SET_HINT = 'npm run -s secrets -- set <namespace>/<name> key=value';
 
+/** Options of `inspectSopsFile`. */
+export interface InspectOptions {
+  /**
+   * age identities at hand (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, .age/age.agekey, keys.txt): when one
+   * opens the file, every value and the MAC are verified too.
+   * @default - none: structure only
+   */
+  readonly identities?: readonly string[];
+}
+
 /**
- * Checks a committed SOPS file without decrypting it.
+ * Checks a committed SOPS file: its structure without decrypting it and, where an identity is
+ * available, its values and MAC.
  *
  * @param file Path shown in messages.
  * @param content The file's text.
  * @param recipients The config's `sops.ageRecipients`.
  */
-export function inspectSopsFile(file: string, content: string, recipients: readonly string[]): SopsFileInspection {
+export function inspectSopsFile(file: string, content: string, recipients: readonly string[], options: InspectOptions = {}): SopsFileInspection {
   const problems: string[] = [];
   const docs = parseAllDocuments(content);
   const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null || d.errors.length > 0) : [];
@@ -84,6 +98,10 @@ export function inspectSopsFile(file: string, content: string, recipients: reado
     }
   }
   for (const p of sopsStructureProblems(obj, file, { dataChecked: true })) if (!problems.includes(p)) problems.push(p);
+  if (problems.length === 0 && options.identities && options.identities.length > 0) {
+    const verdict = verifySopsFileSync(content, options.identities, file);
+    if (verdict !== 'verified' && verdict !== 'no-identity') problems.push(verdict);
+  }
   const ageList = Array.isArray(sops.age) ? (sops.age as unknown[]) : [];
   const fileRecipients = ageList
     .map((e) => (e && typeof e === 'object' ? (e as Record<string, unknown>).recipient : undefined))
@@ -134,6 +152,18 @@ export function plaintextSecretProblems(obj: any): string[] {
 /** True when the text contains an age private key (`AGE-SECRET-KEY-…`, PQ or plugin identities), any case. */
 export function containsAgeIdentity(text: string): boolean {
   return /AGE-SECRET-KEY-/i.test(text) || /AGE-PLUGIN-[A-Z0-9]+-1/i.test(text);
+}
+
+/**
+ * The age identities available to verify MACs (as SOPS finds them, plus the project's
+ * `.age/age.agekey`); none when there are none or they cannot be read (verification is then skipped).
+ */
+export function availableIdentities(env: NodeJS.ProcessEnv, baseDir: string): string[] {
+  try {
+    return [...discoverIdentities({ env, defaultFile: path.join(baseDir, IDENTITY_FILE) }).identities];
+  } catch {
+    return [];
+  }
 }
 
 /** Every YAML file under `dir` (recursively, sorted, absolute paths); `[]` when `dir` does not exist. */

@@ -5,8 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { AgeKeyPair, encryptManifest, generateAgeKeyPair } from '../../lib/sops';
 import { containsEncodedAgeIdentity, credentialUrls, fakeEncryptedValue, guardFile } from '../../lib/sops/guard';
-import { expectRefused, project, Project } from './harness';
+import { expectRefused, project, Project, synth, tmpDir } from './harness';
 
 const SECRET = 'secrets/kommander/gitea-admin-credentials.sops.yaml';
 // A made-up identity of the right shape (bech32 body); never a real key.
@@ -191,5 +192,53 @@ describe('the guard functions', () => {
   });
   test('an identity-free binary file passes', () => {
     expect(containsEncodedAgeIdentity(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)))).toBe(false);
+  });
+});
+
+describe('fails on a tampered SOPS file when an identity is available (the MAC is verified)', () => {
+  let pair: AgeKeyPair;
+  beforeAll(async () => {
+    pair = await generateAgeKeyPair();
+  });
+  async function reencrypted(): Promise<Project> {
+    const q = project();
+    const cfg = fs.readFileSync(q.config, 'utf8').replace(/age1hrfks[0-9a-z]+/, pair.recipient);
+    fs.writeFileSync(q.config, cfg);
+    for (const [ns, name] of [['kommander', 'gitea-admin-credentials'], ['kommander-flux', 'kommander-git-credentials']]) {
+      const plain = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\nstringData:\n  username: admin\n  password: hunter2-${name}\n`;
+      fs.writeFileSync(path.join(q.dir, 'secrets', ns, `${name}.sops.yaml`), await encryptManifest(plain, { recipients: [pair.recipient] }));
+    }
+    return q;
+  }
+
+  test('a file re-encrypted to a fresh identity synthesizes (MAC verified)', async () => {
+    const q = await reencrypted();
+    const r = synth(q.config, q.out, { SOPS_AGE_KEY: pair.identity });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  test('fails on an edited plaintext envelope field (type) with the identity: MAC mismatch', async () => {
+    const q = await reencrypted();
+    const file = path.join(q.dir, SECRET);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('type: Opaque', 'type: kubernetes.io/basic-auth'));
+    expectRefused(q, [`${SECRET}: MAC mismatch: the file was modified outside SOPS`, 'restore it from Git or re-create it with npm run -s secrets -- set'], { SOPS_AGE_KEY: pair.identity });
+  });
+
+  test('fails on two ciphertexts swapped between keys with the identity (each value is bound to its key)', async () => {
+    const q = await reencrypted();
+    const file = path.join(q.dir, SECRET);
+    const t = fs.readFileSync(file, 'utf8');
+    const u = /  username: (ENC\[[^\n]+)/.exec(t)![1];
+    const pw = /  password: (ENC\[[^\n]+)/.exec(t)![1];
+    fs.writeFileSync(file, t.replace(u, 'U').replace(pw, u).replace('  username: U', `  username: ${pw}`));
+    expectRefused(q, [`${SECRET}: stringData.`, 'restore the file from Git or re-create it'], { SOPS_AGE_KEY: pair.identity });
+  });
+
+  test('without an identity the same edit is not detectable (the documented limit)', async () => {
+    const q = await reencrypted();
+    const file = path.join(q.dir, SECRET);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('type: Opaque', 'type: kubernetes.io/basic-auth'));
+    expect(synth(q.config, q.out, { HOME: tmpDir('home-') }).code).toBe(0);
   });
 });
