@@ -27,8 +27,10 @@ const mutatedConfig = fc.array(fc.tuple(fc.array(fc.constantFrom(...KEYS), { min
   for (const [keys, v] of edits) {
     let o: Record<string, unknown> = cfg;
     for (const k of keys.slice(0, -1)) {
-      if (typeof o[k] !== 'object' || o[k] === null || Array.isArray(o[k])) Object.defineProperty(o, k, { value: {}, enumerable: true, writable: true, configurable: true });
-      o = o[k] as Record<string, unknown>;
+      // own properties only: never walk into Object.prototype through a "__proto__" key
+      const own = Object.hasOwn(o, k) ? o[k] : undefined;
+      if (typeof own !== 'object' || own === null || Array.isArray(own)) Object.defineProperty(o, k, { value: {}, enumerable: true, writable: true, configurable: true });
+      o = Object.getOwnPropertyDescriptor(o, k)!.value as Record<string, unknown>;
     }
     Object.defineProperty(o, keys[keys.length - 1], { value: v, enumerable: true, writable: true, configurable: true });
   }
@@ -44,6 +46,12 @@ function onlyConfigErrors(run: () => unknown): void {
     expect(e.stack).toBe(`ConfigError: ${e.message}`);
   }
 }
+
+afterAll(() => {
+  // the fuzzer must not have polluted the prototype chain (it would break every later test)
+  expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(PROTO_KEYS);
+});
+const PROTO_KEYS = Object.getOwnPropertyNames(Object.prototype).sort();
 
 describe('fuzzed configs', () => {
   const dir = tmpDir('fuzz-');
