@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, parseAllDocuments } from 'yaml';
+import { isMap } from 'yaml';
 import * as zlib from 'node:zlib';
-import { DEFAULT_LIMITS, formatProblem, parseBoundedYaml } from '../yaml-bounds';
+import { boundedToJS, DEFAULT_LIMITS, formatProblem, parseBoundedYaml } from '../yaml-bounds';
 import { ENC_PATTERN, isEncryptedValue } from './codec';
 import { canonicalLastModified } from './mac';
 import { verifySopsFileSync } from './verify';
@@ -52,14 +52,14 @@ export interface InspectOptions {
  */
 export function inspectSopsFile(file: string, content: string, recipients: readonly string[], options: InspectOptions = {}): SopsFileInspection {
   const problems: string[] = [];
-  const docs = parseAllDocuments(content);
-  const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null || d.errors.length > 0) : [];
+  const parsed = parseBoundedYaml(content, file);
+  if (parsed.problems.length > 0) return { problems: parsed.problems.map((p) => `${file}: invalid YAML${p.line !== undefined ? ` at line ${p.line}` : ''}: ${p.message}`) };
+  const list = parsed.docs.filter((d) => d.contents !== null);
   if (list.length === 0) return { problems: [`${file}: empty file; it must hold one SOPS-encrypted Secret (${SET_HINT})`] };
   if (list.length > 1) problems.push(`${file}: holds ${list.length} YAML documents; write exactly one SOPS-encrypted Secret per file`);
   const doc = list[0];
-  if (doc.errors.length > 0) return { problems: [...problems, `${file}: invalid YAML: ${doc.errors[0].message}`] };
   if (!isMap(doc.contents)) return { problems: [...problems, `${file}: the document must be a mapping (a Kubernetes object)`] };
-  const obj = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const obj = (boundedToJS(doc) ?? {}) as Record<string, unknown>;
   const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
   const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;

@@ -2,11 +2,12 @@
  * Hostile corpus, secrets: every door into the tree (files under secrets/, copied application
  * definitions in YAML and JSON, multi-document, List, embedded manifests) passes the same guard.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { AgeKeyPair, encryptManifest, generateAgeKeyPair } from '../../lib/sops';
-import { containsEncodedAgeIdentity, credentialUrls, fakeEncryptedValue, guardFile } from '../../lib/sops/guard';
+import { ALLOW_READABLE_SECRET, containsEncodedAgeIdentity, credentialUrls, fakeEncryptedValue, guardFile } from '../../lib/sops/guard';
 import { expectRefused, project, Project, synth, tmpDir } from './harness';
 
 const SECRET = 'secrets/kommander/gitea-admin-credentials.sops.yaml';
@@ -88,6 +89,25 @@ describe('fails on files under secrets/ that are not exactly what SOPS writes', 
   test('fails on an age identity in a comment of a SOPS file', () => {
     editSecret((t) => `# backup key: ${IDENTITY}\n${t}`);
     expectRefused(p, ['holds an age identity', 'only public recipients belong in Git']);
+  });
+});
+
+describe('fails on unreadable or hostile files under secrets/', () => {
+  test('fails on a FIFO under secrets/ without blocking', () => {
+    execFileSync('mkfifo', [path.join(p.dir, 'secrets/kommander/pipe.sops.yaml')]);
+    expectRefused(p, ['secrets/kommander/pipe.sops.yaml: the secret file is a FIFO (named pipe), not a regular file']);
+  });
+
+  test('fails on a symbolic link under secrets/ (it could point at any file on the machine)', () => {
+    fs.symlinkSync('/etc/hostname', path.join(p.dir, 'secrets/kommander/link.sops.yaml'));
+    expectRefused(p, ['secrets/kommander/link.sops.yaml: is a symbolic link; files under secrets/ are read only as regular files']);
+  });
+
+  test('fails on an alias bomb in a secret file, bounded, with the line', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    fs.writeFileSync(path.join(p.dir, 'secrets/kommander/bomb.sops.yaml'), bomb.join('\n') + '\n');
+    expectRefused(p, [/secrets\/kommander\/bomb\.sops\.yaml:\d+:\d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/]);
   });
 });
 
@@ -240,5 +260,20 @@ describe('fails on a tampered SOPS file when an identity is available (the MAC i
     const file = path.join(q.dir, SECRET);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('type: Opaque', 'type: kubernetes.io/basic-auth'));
     expect(synth(q.config, q.out, { HOME: tmpDir('home-') }).code).toBe(0);
+  });
+});
+
+describe('the extension point for readable Secrets that hold no secret', () => {
+  test('a predicate in ALLOW_READABLE_SECRET lets exactly the Secrets it recognizes through', () => {
+    const kubeconfig = { path: 'k.yaml', content: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: kc\n  labels:\n    resources.gardener.cloud/purpose: token-requestor\nstringData:\n  kubeconfig: "clusters: []"\n' };
+    expect(guardFile(kubeconfig)).toHaveLength(1);
+    const allow = (o: Record<string, unknown>) => (o.metadata as any)?.labels?.['resources.gardener.cloud/purpose'] === 'token-requestor';
+    ALLOW_READABLE_SECRET.push(allow);
+    try {
+      expect(guardFile(kubeconfig)).toEqual([]);
+      expect(guardFile({ path: 'x.yaml', content: PLAIN_SECRET })).toHaveLength(1);
+    } finally {
+      ALLOW_READABLE_SECRET.splice(ALLOW_READABLE_SECRET.indexOf(allow), 1);
+    }
   });
 });
