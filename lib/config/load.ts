@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
-import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, InputError, parseBoundedYaml, readBoundedFile, YamlLimits } from '../yaml-bounds';
+import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, formatProblem, InputError, parseBoundedYaml, readBoundedFile, readYamlFile, YamlLimits } from '../yaml-bounds';
 import { applicationDefinitionsProblem, commandUrlProblem, gitRefNameProblem, ownerRepoProblem } from './paths';
 import { ConfigProblem, comparePaths, formatPath, isObj, parsePath, PathSegment, problemAt, show, validateConfig } from './schema';
 import {
@@ -103,6 +103,15 @@ function crossChecks(cfg: Obj, baseDir: string, reported: ReadonlySet<string> = 
     } else {
       const problemText = checkPath(baseDir, flux.installManifest, 'file', 'generate it with flux install --export');
       if (problemText) out.push(problem(['flux', 'installManifest'], problemText));
+      else {
+        // read with the config's bounds (size, aliases, depth) before the tree parses it
+        try {
+          readYamlFile(path.resolve(baseDir, flux.installManifest), DEFAULT_LIMITS, 'the Flux install manifest');
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          out.push(problem(['flux', 'installManifest'], `${show(flux.installManifest)}: ${e.problems.map(formatProblem).join('; ')} (use the output of flux install --export)`));
+        }
+      }
     }
   }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {

@@ -134,6 +134,14 @@ describe('fails on unbounded input before or while reading', () => {
     expectRefused(p, [`${p.config}:1:1: a mapping has 100001 keys, more than the limit of 100000 (split it)`]);
   });
 
+  test('fails on an alias bomb in flux.installManifest, with its file and line', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    fs.writeFileSync(path.join(p.dir, 'flux-install.yaml'), bomb.join('\n') + '\n');
+    editConfig(p, (t) => t.replace('  mode: bootstrap', '  mode: manifest\n  installManifest: flux-install.yaml'));
+    expectRefused(p, [/flux\.installManifest: "flux-install\.yaml": .*flux-install\.yaml:\d+:\d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/, '(use the output of flux install --export)']);
+  });
+
   test('fails on a config that is not UTF-8', () => {
     fs.writeFileSync(p.config, Buffer.from([0x63, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
     expectRefused(p, [`${p.config}: the config file is not UTF-8 text (save it as UTF-8)`]);
