@@ -363,7 +363,8 @@ function tryInflate(bytes: Buffer): Buffer | undefined {
 /** Texts a reader could get from these bytes: UTF-8/Latin-1, UTF-16 (both byte orders, both alignments). */
 function textsOf(bytes: Buffer): string[] {
   const texts = [bytes.toString('latin1')];
-  if (bytes.length >= 2) {
+  // UTF-16 of the (ASCII) identity prefix has a NUL byte in every other position
+  if (bytes.length >= 2 && bytes.includes(0)) {
     const le = bytes.toString('utf16le');
     const le1 = bytes.subarray(1).toString('utf16le');
     const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));

@@ -90,6 +90,12 @@ describe('fails on unbounded input before or while reading', () => {
     expect(r).toContain('nothing was written');
   });
 
+  test('fails on a symbolic link to /dev/zero as the config', () => {
+    const link = path.join(tmpDir(), 'platform.yaml');
+    fs.symlinkSync('/dev/zero', link);
+    expectRefused({ ...p, config: link }, [`${link}: the config file is a character device, not a regular file`]);
+  });
+
   test('fails on a FIFO as the config without blocking', () => {
     const fifo = path.join(tmpDir(), 'platform.yaml');
     execFileSync('mkfifo', [fifo]);

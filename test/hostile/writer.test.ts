@@ -55,6 +55,15 @@ describe('fails on symbolic links inside the output folder', () => {
     expectRefused(p, [`${MANIFEST_FILE} is a symbolic link inside the output folder`]);
   });
 
+  test('fails on a stale manifest entry that is now a link, deleting neither the link nor its target', () => {
+    const target = path.join(tmpDir('target-'), 'precious');
+    fs.writeFileSync(target, 'precious');
+    fs.symlinkSync(target, path.join(p.out, 'stale.yaml'));
+    appendManifest('stale.yaml');
+    expectRefused(p, [`${fs.realpathSync(p.out)}/stale.yaml is a symbolic link inside the output folder`]);
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious');
+  });
+
   test('fails on a listed file that became a folder', () => {
     fs.rmSync(path.join(p.out, 'ROLLOUT.md'));
     fs.mkdirSync(path.join(p.out, 'ROLLOUT.md'));
