@@ -77,12 +77,16 @@ const OLD = [
   { path: 'a/change.yaml', content: 'old' },
   { path: 'gone/deep/x.yaml', content: 'gone' },
   { path: 'top.md', content: 'old top' },
+  { path: 'swap/x.yaml', content: 'a folder that becomes a file' },
+  { path: 'flip', content: 'a file that becomes a folder' },
 ];
 const NEW = [
   { path: 'a/keep.yaml', content: 'keep' },
   { path: 'a/change.yaml', content: 'new' },
   { path: 'b/new/y.yaml', content: 'added' },
   { path: 'top.md', content: 'new top' },
+  { path: 'swap', content: 'now a file' },
+  { path: 'flip/y.yaml', content: 'now in a folder' },
 ];
 
 /** Wraps the real fs layer; `fail(name, n)` decides whether the n-th mutating call fails (and how). */
@@ -171,8 +175,22 @@ describe('writeTree confinement', () => {
     const dir = tmp();
     writeTree(NEW, dir);
     const probe = faultyFs(() => undefined);
-    expect(writeTree(NEW, dir, { fs: probe })).toStrictEqual({ written: 0, unchanged: 4, removed: [] });
+    expect(writeTree(NEW, dir, { fs: probe })).toStrictEqual({ written: 0, unchanged: 6, removed: [] });
     expect(probe.calls).toBe(0);
+  });
+
+  test('fails on a rendered file that is also the folder of another one, before changing anything', () => {
+    const dir = tmp();
+    expect(() => writeTree([{ path: 'a', content: '1' }, { path: 'a/b', content: '2' }], dir)).toThrow('rendered file a is also a folder of another rendered file (a/b); rename one of them');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('fails to replace a folder that holds a file it did not write', () => {
+    const dir = tmp();
+    writeTree([{ path: 'x/a.yaml', content: '1' }], dir);
+    fs.writeFileSync(path.join(dir, 'x', 'mine.txt'), 'user file');
+    expect(() => writeTree([{ path: 'x', content: 'file now' }], dir)).toThrow('(x) is not a regular file (move it away, then synthesize again)');
+    expect(fs.readFileSync(path.join(dir, 'x', 'mine.txt'), 'utf8')).toBe('user file');
   });
 
   test('fails on a pending journal that is incomplete, naming it', () => {

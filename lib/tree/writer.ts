@@ -153,7 +153,7 @@ function resolveOutdir(fs: WriterFs, outdir: string): string {
  * The absolute path of `rel` inside `root`, after checking that it is clean, stays inside `root`,
  * and that no folder on the way is a symbolic link or not a folder.
  */
-function confined(fs: WriterFs, root: string, rel: string, what: string): string {
+function confined(fs: WriterFs, root: string, rel: string, what: string, willDelete: ReadonlySet<string> = new Set()): string {
   const bad = unsafeRelativePath(rel);
   if (bad) throw new WriterError(`${what} ${JSON.stringify(rel)} ${bad}; the writer only writes clean paths inside ${root}`);
   const abs = path.resolve(root, ...rel.split('/'));
@@ -168,10 +168,25 @@ function confined(fs: WriterFs, root: string, rel: string, what: string): string
       throw new WriterError(`${cur} is a symbolic link inside the output folder; the writer never follows links (remove the link, then synthesize again)`);
     }
     if (!st.isDirectory()) {
+      if (willDelete.has(segs.slice(0, i + 1).join('/'))) break; // a file of ours that this write deletes first
       throw new WriterError(`${cur} is not a folder, but ${what} ${rel} needs it to be one (move it away, then synthesize again)`);
     }
   }
   return abs;
+}
+
+/** True when the folder `rel` holds nothing but files this write deletes (and folders of such files; no links). */
+function onlyDeletable(fs: WriterFs, root: string, rel: string, willDelete: ReadonlySet<string>): boolean {
+  const entries = fs.readdirSync(path.join(root, ...rel.split('/')));
+  if (entries.length === 0) return false; // an empty folder is not ours: no deletion would remove it
+  for (const e of entries) {
+    const r = `${rel}/${e}`;
+    const st = fs.lstatSync(path.join(root, ...r.split('/')));
+    if (st.isDirectory() && !st.isSymbolicLink()) {
+      if (!onlyDeletable(fs, root, r, willDelete)) return false;
+    } else if (!st.isFile() || !willDelete.has(r)) return false;
+  }
+  return true;
 }
 
 /** What is at `abs`: nothing, a regular file, or a refusal (a link, a folder, a device…). */
@@ -270,18 +285,35 @@ function removeStaging(fs: WriterFs, root: string): void {
   fs.rmdirSync(dir);
 }
 
+/**
+ * On a replay of a journal: whether a deletion was already done and a later put of the same
+ * journal has since taken its place (a folder of that name now, or a file where its folder was).
+ * Links are never excused: `confined`/`fileAt` refuse them.
+ */
+function replacedByLaterPut(fs: WriterFs, root: string, rel: string): boolean {
+  const segs = rel.split('/');
+  for (let i = 1; i <= segs.length; i++) {
+    const st = lstatOrUndefined(fs, path.join(root, ...segs.slice(0, i)));
+    if (!st || st.isSymbolicLink()) return false;
+    if (i < segs.length && !st.isDirectory()) return true; // a parent became a file
+    if (i === segs.length && st.isDirectory()) return true; // the file became a folder
+  }
+  return false;
+}
+
 /** Applies a committed journal (idempotent), then removes it and the staging folder. */
 function applyJournal(fs: WriterFs, root: string, ops: readonly Op[]): void {
   const staging = path.join(root, STAGING_DIR);
   for (const o of ops) {
-    const target = confined(fs, root, o.path, 'journal entry');
     if (o.op === 'put') {
+      const target = confined(fs, root, o.path, 'journal entry');
       const src = path.join(staging, o.staged);
       if (!lstatOrUndefined(fs, src)) continue; // already moved by an interrupted run
       ensureParents(fs, root, o.path);
       if (lstatOrUndefined(fs, target)) fileAt(fs, target, o.path); // refuse a link or a folder in the way
       fs.renameSync(src, target);
-    } else {
+    } else if (!replacedByLaterPut(fs, root, o.path)) {
+      const target = confined(fs, root, o.path, 'journal entry');
       if (fileAt(fs, target, o.path) === 'file') fs.unlinkSync(target);
       // also when an interrupted run already deleted the file: its folders may still be there
       pruneEmptyParents(fs, root, o.path);
@@ -359,14 +391,35 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
   // 1. Every check before any change.
   const previous = new Set(readManifest(fs, root));
   const seen = new Set<string>();
-  const plan: { rel: string; abs: string; content: string | Buffer; exists: boolean }[] = [];
-  const foreign: string[] = [];
   for (const f of files) {
     if (RESERVED_NAMES.includes(f.path.split('/')[0])) throw new WriterError(`rendered file ${f.path} uses a name the writer reserves (${RESERVED_NAMES.join(', ')}); rename it`);
     if (seen.has(f.path)) throw new WriterError(`rendered file ${f.path} is listed twice (each path is written once)`);
     seen.add(f.path);
-    const abs = confined(fs, root, f.path, 'rendered file');
-    const exists = fileAt(fs, abs, f.path) === 'file';
+  }
+  // A rendered path that is also a folder of another rendered path could never be written.
+  const folders = new Set<string>();
+  for (const p of seen) {
+    const segs = p.split('/');
+    for (let i = 1; i < segs.length; i++) folders.add(segs.slice(0, i).join('/'));
+  }
+  for (const p of seen) {
+    if (folders.has(p)) throw new WriterError(`rendered file ${p} is also a folder of another rendered file (${[...seen].find((q) => q.startsWith(`${p}/`))}); rename one of them`);
+  }
+  const deletions: string[] = [];
+  for (const old of [...previous].sort(compareCodeUnits)) {
+    if (seen.has(old)) continue;
+    const abs = confined(fs, root, old, `${MANIFEST_FILE} entry`);
+    if (fileAt(fs, abs, old) === 'file') deletions.push(old);
+  }
+  const willDelete = new Set(deletions);
+  const plan: { rel: string; abs: string; content: string | Buffer; exists: boolean }[] = [];
+  const foreign: string[] = [];
+  for (const f of files) {
+    const abs = confined(fs, root, f.path, 'rendered file', willDelete);
+    const st = lstatOrUndefined(fs, abs);
+    // a folder of ours that this write empties (x/… → x) is removed before the file is put
+    const replacesFolder = st !== undefined && st.isDirectory() && !st.isSymbolicLink() && onlyDeletable(fs, root, f.path, willDelete);
+    const exists = !replacesFolder && [...willDelete].every((d) => !f.path.startsWith(`${d}/`)) && fileAt(fs, abs, f.path) === 'file';
     if (exists && !previous.has(f.path) && !sameContent(fs, abs, f.content)) foreign.push(f.path);
     plan.push({ rel: f.path, abs, content: f.content, exists });
   }
@@ -377,12 +430,6 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
         (foreign.length > 5 ? ', …' : '') +
         ' (move them away, or synthesize into an empty --output directory)',
     );
-  }
-  const deletions: string[] = [];
-  for (const old of [...previous].sort(compareCodeUnits)) {
-    if (seen.has(old)) continue;
-    const abs = confined(fs, root, old, `${MANIFEST_FILE} entry`);
-    if (fileAt(fs, abs, old) === 'file') deletions.push(old);
   }
   const changed = plan.filter((p) => !p.exists || !sameContent(fs, p.abs, p.content));
   const manifest = HEADER + [...seen, MANIFEST_FILE].sort(compareCodeUnits).join('\n') + '\n';
@@ -397,11 +444,12 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
   const ops: Op[] = [];
   try {
     fs.mkdirSync(staging);
+    // deletions first: a file of ours may stand where a new folder goes (x → x/…)
+    for (const d of deletions) ops.push({ op: 'del', path: d });
     changed.forEach((p, i) => {
       fs.writeFileSync(path.join(staging, String(i)), p.content);
       ops.push({ op: 'put', staged: String(i), path: p.rel });
     });
-    for (const d of deletions) ops.push({ op: 'del', path: d });
     if (manifestChanged) {
       fs.writeFileSync(path.join(staging, String(changed.length)), manifest);
       ops.push({ op: 'put', staged: String(changed.length), path: MANIFEST_FILE });

@@ -7,6 +7,8 @@ import * as path from 'path';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../lib/config/load';
+import { guardFile } from '../../lib/sops/guard';
+import { writeTree, WriterError } from '../../lib/tree/writer';
 import { ROOT, tmpDir } from './harness';
 
 const base = YAML.parse(fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8')) as Record<string, unknown>;
@@ -83,6 +85,37 @@ describe('fuzzed configs', () => {
         onlyConfigErrors(() => loadConfig(file));
       }),
       { numRuns: 400, seed: 12 },
+    );
+  });
+});
+
+describe('fuzzed guard and writer inputs', () => {
+  test('the guard never throws, whatever the bytes', () => {
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)), fc.string({ maxLength: 2000 }), fc.constantFrom('kind: Secret\ndata: {a: *x}\n', 'a: &a [*a]\n', 'sops: []\nkind: Secret\n', '- - - - - -\n'));
+    fc.assert(
+      fc.property(fc.constantFrom('a.yaml', 'b.json', 'c.md', 'd'), bytes, (p, content) => {
+        expect(Array.isArray(guardFile({ path: p, content }))).toBe(true);
+      }),
+      { numRuns: 500, seed: 13 },
+    );
+  });
+
+  test('the writer either writes inside its folder or refuses with a WriterError; nothing appears outside', () => {
+    const parent = tmpDir('fuzz-writer-');
+    const segment = fc.oneof(fc.constantFrom('..', '.', '', 'a', 'b', '~', '\\', '/', 'x\u0000', '.synth-manifest', '.synth-staging', '.synth-journal'), fc.string({ maxLength: 4 }));
+    const relPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+    let n = 0;
+    fc.assert(
+      fc.property(fc.array(relPath, { minLength: 1, maxLength: 5 }), (paths) => {
+        const out = path.join(parent, `out${n++}`);
+        try {
+          writeTree(paths.map((p) => ({ path: p, content: 'x' })), out);
+        } catch (e) {
+          expect(e).toBeInstanceOf(WriterError);
+        }
+        expect(fs.readdirSync(parent).every((e) => e.startsWith('out'))).toBe(true);
+      }),
+      { numRuns: 500, seed: 14 },
     );
   });
 });
