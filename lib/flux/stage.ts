@@ -5,7 +5,6 @@ import { Folder } from '../tree/folder';
 import { jsonOf } from '../tree/json';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
-import { compareCodeUnits } from '../order';
 
 /** A CEL health expression set for one kind (`spec.healthCheckExprs[]`, Flux ≥ 2.5). */
 export interface HealthCheckExpr {
@@ -129,7 +128,7 @@ export class Stage extends Construct {
           produce: () =>
             this.dependencies.length
               ? [...this.dependencies]
-                .sort((a, b) => compareCodeUnits(a.name, b.name))
+                .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
                 .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
               : undefined,
         }) as any,
