@@ -1,17 +1,13 @@
 import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
-import { shellQuote } from './config/paths';
 import { PlatformConfig } from './config/types';
 import { gardenerBootstrapLines } from './gardener/bootstrap';
+
+import { shellQuote } from './config/paths';
 
 /**
  * `BOOTSTRAP.md`: the few objects that must be applied by hand once, with exact commands.
  * Everything else is reconciled by Flux from Git.
  */
-/** Shell-quotes a value of a command (`always`: quote even plain words, for JSON pieces). */
-function q(value: string, always = false): string {
-  return always ? `'${value.replace(/'/g, `'\\''`)}'` : shellQuote(value);
-}
-
 export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string): string {
   const ns = FLUX_NAMESPACE;
   const lines: string[] = [];
@@ -93,4 +89,9 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
   const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;
   lines.push(...gardenerBootstrapLines(c, `${gitea ? 7 : 6}. The Gardener landscape`));
   return lines.join('\n');
+}
+
+/** Shell-quotes a value of a command (`always`: quote even plain words, for JSON pieces). */
+function q(value: string, always = false): string {
+  return always ? `'${value.replace(/'/g, `'\\''`)}'` : shellQuote(value);
 }
