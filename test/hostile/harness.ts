@@ -86,3 +86,18 @@ export function expectRefused(p: Project, parts: readonly (string | RegExp)[], e
   expect(snapshot(p.out)).toStrictEqual(before);
   return r.stderr;
 }
+
+/**
+ * How to run a project entry point (`main.ts`, `scripts/plan.ts`) in a child process: through
+ * `scripts/run.js` when the project has that runner, else its tsc output under build/ when that is
+ * at least as new as the sources it depends on (`npm test` compiles first). Undefined otherwise:
+ * the caller skips loudly.
+ */
+export function entryCommand(entryTs: string, sources: readonly string[]): string[] | undefined {
+  const runner = path.join(ROOT, 'scripts', 'run.js');
+  if (fs.existsSync(runner)) return [runner, entryTs];
+  const out = (ts: string) => path.join(ROOT, 'build', ts.replace(/\.ts$/, '.js'));
+  // tsc --incremental re-emits only changed files: compare each source with its own output
+  const fresh = [entryTs, ...sources].every((s) => fs.existsSync(out(s)) && fs.statSync(path.join(ROOT, s)).mtimeMs <= fs.statSync(out(s)).mtimeMs);
+  return fresh ? [out(entryTs)] : undefined;
+}
