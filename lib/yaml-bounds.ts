@@ -132,10 +132,15 @@ export interface BoundedYaml {
   readonly lineCounter: YAML.LineCounter;
   /** Syntax errors and bound violations, each with file and line; empty when the input is usable. */
   readonly problems: InputProblem[];
+  /** With `allowDuplicateKeys`: every key set twice in one mapping (at the second one). */
+  readonly duplicates: InputProblem[];
 }
 
 export interface ParseOptions {
-  /** Accept a duplicate mapping key (the last one wins), as kubectl does. @default false */
+  /**
+   * Accept a duplicate mapping key (the last one wins, as the yaml library's toJS does): it is
+   * listed in `duplicates` instead of being a problem. @default false
+   */
   readonly allowDuplicateKeys?: boolean;
 }
 
@@ -146,20 +151,21 @@ export interface ParseOptions {
 export function parseBoundedYaml(text: string, file: string, limits: YamlLimits = DEFAULT_LIMITS, options: ParseOptions = {}): BoundedYaml {
   const lineCounter = new YAML.LineCounter();
   const problems: InputProblem[] = [];
+  const duplicates: InputProblem[] = [];
   const at = (offset: number | undefined, message: string): InputProblem => {
     if (offset === undefined) return { file, message };
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col, message };
   };
   if (text.length > limits.maxBytes) {
-    return { docs: [], lineCounter, problems: [{ file, message: `is ${text.length} characters, more than the limit of ${limits.maxBytes} (split it)` }] };
+    return { docs: [], lineCounter, problems: [{ file, message: `is ${text.length} characters, more than the limit of ${limits.maxBytes} (split it)` }], duplicates };
   }
   let docs: YAML.Document.Parsed[];
   try {
     const all = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'silent' });
     docs = Array.isArray(all) ? all : [all as unknown as YAML.Document.Parsed];
   } catch (e) {
-    return { docs: [], lineCounter, problems: [{ file, message: `cannot be parsed as YAML (${(e as Error).message.split('\n')[0]})` }] };
+    return { docs: [], lineCounter, problems: [{ file, message: `cannot be parsed as YAML (${(e as Error).message.split('\n')[0]})` }], duplicates };
   }
   for (const doc of docs) {
     for (const err of doc.errors) {
@@ -167,7 +173,7 @@ export function parseBoundedYaml(text: string, file: string, limits: YamlLimits 
       problems.push(at(err.pos[0], what));
     }
   }
-  if (problems.length) return { docs, lineCounter, problems };
+  if (problems.length) return { docs, lineCounter, problems, duplicates };
   let aliases = 0;
   let nodes = 0;
   const sizes = new Map<YAML.Node, number>();
@@ -192,7 +198,7 @@ export function parseBoundedYaml(text: string, file: string, limits: YamlLimits 
           failed = stop(at(n.range?.[0], `has more than ${limits.maxNodes} YAML nodes (aliases count as what they expand to); split the file`));
           break;
         }
-        if (f.depth > limits.maxDepth) {
+        if (f.depth > limits.maxDepth && (YAML.isMap(n) || YAML.isSeq(n))) {
           failed = stop(at(n.range?.[0], `nested too deeply (more than ${limits.maxDepth} levels; flatten it)`));
           break;
         }
@@ -224,15 +230,18 @@ export function parseBoundedYaml(text: string, file: string, limits: YamlLimits 
           const children: YAML.Node[] = [];
           for (const pair of n.items) {
             const k = pair.key as YAML.Node | null;
-            if (YAML.isScalar(k) && !options.allowDuplicateKeys) {
+            if (YAML.isScalar(k)) {
               const id = `${typeof k.value}:${String(k.value)}`;
               const first = seen.get(id);
               if (first) {
                 const { line } = lineCounter.linePos(first.range?.[0] ?? 0);
-                failed = stop(at(k.range?.[0], `Map keys must be unique: ${JSON.stringify(String(k.value))} is also set at line ${line} (fix the YAML syntax: keep one of them)`));
-                break;
-              }
-              seen.set(id, k);
+                const dup = at(k.range?.[0], `Map keys must be unique: ${JSON.stringify(String(k.value))} is also set at line ${line} (fix the YAML syntax: keep one of them)`);
+                if (options.allowDuplicateKeys) duplicates.push(dup);
+                else {
+                  failed = stop(dup);
+                  break;
+                }
+              } else seen.set(id, k);
             }
             if (YAML.isNode(k)) children.push(k);
             if (YAML.isNode(pair.value)) children.push(pair.value as YAML.Node);
@@ -258,7 +267,7 @@ export function parseBoundedYaml(text: string, file: string, limits: YamlLimits 
     }
     if (failed) break;
   }
-  return { docs, lineCounter, problems };
+  return { docs, lineCounter, problems, duplicates };
 }
 
 /** The plain value of a document that passed `parseBoundedYaml` (aliases already bounded). */
