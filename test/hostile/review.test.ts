@@ -84,6 +84,20 @@ maybe('check', () => {
     execFileSync('mkfifo', [fifo]);
     expectUsageError(run('check', [path.join(ROOT, 'dist'), '--no-kustomize', '--config', fifo]), `${fifo}: the config file is a FIFO (named pipe), not a regular file`);
   });
+  test('finds a token in a URL and a fake ENC[…] value that synth would refuse (the same guard)', () => {
+    const dir = tree();
+    const fake = `ENC[AES256_GCM,data:${Buffer.from('hunter2-password').toString('base64')},iv:${Buffer.alloc(32, 7).toString('base64')},tag:${Buffer.alloc(16, 9).toString('base64')},type:str]`;
+    fs.writeFileSync(path.join(dir, 'kommander/base/namespace-cert-manager.yaml'), `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n  annotations:\n    source: https://ghp_secret@github.com/x/y\n`);
+    const file = path.join(dir, 'kommander/gitea');
+    const secret = fs.readdirSync(file).find((f) => f.endsWith('.sops.yaml'))!;
+    const text = fs.readFileSync(path.join(file, secret), 'utf8');
+    fs.writeFileSync(path.join(file, secret), text.replace(/  password: ENC\[[^\n]+/, `  password: ${fake}`));
+    const r = run('check', [dir, '--no-kustomize']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('kommander/base/namespace-cert-manager.yaml holds a URL with credentials (https://***@…)');
+    expect(r.stdout).toContain(`kommander/gitea/${secret}: stringData.password holds readable text where SOPS writes ciphertext`);
+  });
+
   test('fails on an alias bomb in a stage folder: a bounded parse error, no out-of-memory', () => {
     const dir = tree();
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
