@@ -54,14 +54,22 @@ maybe('plan', () => {
     fs.writeFileSync(path.join(dir, '.synth-journal'), 'x');
     expectUsageError(run('plan', [dir]), 'is in the middle of a write (.synth-journal or .synth-staging is present); run npm run synth to complete it');
   });
+  // As root, permissions do not stop writes: a read-only bind mount does (when the container allows it).
   const root = process.getuid?.() === 0;
-  (root ? test.skip : test)('fails on a read-only tree (skipped as root: root may write anywhere)', () => {
+  const canMountRo = root && spawnSync('sh', ['-c', 'd=$(mktemp -d) && mount --bind -o ro "$d" "$d" && umount "$d"']).status === 0;
+  (!root || canMountRo ? test : test.skip)('fails on a read-only tree and writes nothing (skipped as root without mount)', () => {
     const dir = tree();
-    fs.chmodSync(dir, 0o555);
-    const before = snapshot(dir);
-    expectUsageError(run('plan', [dir]), `${dir}: the tree is read-only; pass --no-write to only print the plan`);
-    expect(snapshot(dir)).toStrictEqual(before);
-    fs.chmodSync(dir, 0o755);
+    if (root) execFileSync('mount', ['--bind', '-o', 'ro', dir, dir]);
+    else fs.chmodSync(dir, 0o555);
+    try {
+      const before = snapshot(dir);
+      expectUsageError(run('plan', [dir]), `${dir}: the tree is read-only; pass --no-write to only print the plan`);
+      expect(snapshot(dir)).toStrictEqual(before);
+      expect(run('plan', [dir, '--no-write']).status).toBe(0);
+    } finally {
+      if (root) execFileSync('umount', [dir]);
+      else fs.chmodSync(dir, 0o755);
+    }
   });
 });
 

@@ -1,8 +1,9 @@
 /** Hostile corpus, writer: it never leaves its output folder and never follows a link. */
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MANIFEST_FILE, writeTree } from '../../lib/tree/writer';
-import { expectRefused, project, Project, synth, tmpDir } from './harness';
+import { editConfig, expectRefused, project, Project, synth, tmpDir } from './harness';
 
 let p: Project;
 beforeEach(() => {
@@ -100,6 +101,21 @@ describe('fails on an unusable --output', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`the output folder ${file} is not a folder (${file} is a file; pass a folder to --output)`);
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  const root = process.getuid?.() === 0;
+  const canMountRo = root && spawnSync('sh', ['-c', 'd=$(mktemp -d) && mount --bind -o ro "$d" "$d" && umount "$d"']).status === 0;
+  (!root || canMountRo ? test : test.skip)('fails on a read-only output folder with the error and the fix, changing nothing (skipped as root without mount)', () => {
+    editConfig(p, (t) => t.replace('clusterHostname: mgmt.example.com', 'clusterHostname: other.example.com'));
+    if (root) execFileSync('mount', ['--bind', '-o', 'ro', p.out, p.out]);
+    else fs.chmodSync(p.out, 0o555);
+    try {
+      expectRefused(p, [/cannot write the tree into .* \((EROFS|EACCES) at .*\); the previous tree is kept or completed by the next synth: free space or fix permissions, then synthesize again/]);
+    } finally {
+      if (root) execFileSync('umount', [p.out]);
+      else fs.chmodSync(p.out, 0o755);
+    }
+    expect(synth(p.config, p.out).code).toBe(0);
   });
 
   test('fails on a foreign file where a rendered file goes', () => {
