@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { JOURNAL_FILE, STAGING_DIR } from './tree/writer';
+import { JOURNAL_FILE, LOCK_FILE, STAGING_DIR } from './tree/writer';
 import { DEFAULT_LIMITS, InputError } from './yaml-bounds';
 
 export { InputError } from './yaml-bounds';
@@ -51,8 +51,8 @@ export function requireTreeDir(dir: string, what: string, options: { readonly wr
   } catch (e) {
     return refuse(dir, `${what} cannot be listed (${(e as NodeJS.ErrnoException).code}; check its permissions)`);
   }
-  if (entries.includes(JOURNAL_FILE) || entries.includes(STAGING_DIR)) {
-    refuse(dir, `${what} is in the middle of a write (${JOURNAL_FILE} or ${STAGING_DIR} is present); run npm run synth to complete it, then run this again`);
+  if (entries.includes(JOURNAL_FILE) || entries.includes(STAGING_DIR) || entries.includes(LOCK_FILE)) {
+    refuse(dir, `${what} is in the middle of a write (${JOURNAL_FILE}, ${STAGING_DIR} or ${LOCK_FILE} is present); run npm run synth to complete it, then run this again`);
   }
   if (entries.filter((e) => e !== '.git').length === 0) refuse(dir, `${what} is empty (${hint})`);
   if (options.writable) {

@@ -1,7 +1,8 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { JOURNAL_FILE, MANIFEST_FILE, NODE_WRITER_FS, recoverTree, writeTree, WriterFs } from '../lib/tree/writer';
+import { JOURNAL_FILE, LOCK_FILE, MANIFEST_FILE, NODE_WRITER_FS, recoverTree, writeTree, WriterFs } from '../lib/tree/writer';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'writer-'));
@@ -53,7 +54,7 @@ describe('writeTree', () => {
 // the new one once recovered, and the next write must complete.
 // ---------------------------------------------------------------------------------------------
 
-const MUTATING = ['mkdirSync', 'writeFileSync', 'renameSync', 'unlinkSync', 'rmdirSync'] as const;
+const MUTATING = ['mkdirSync', 'writeFileSync', 'createExclusiveSync', 'renameSync', 'unlinkSync', 'rmdirSync'] as const;
 
 /** Every file under dir (relative path -> content), links and folders included as markers. */
 function snapshot(dir: string): Map<string, string> {
@@ -133,8 +134,11 @@ describe('writeTree under crash injection', () => {
     // GIVEN the old tree
     const dir = tmp();
     writeTree(OLD, dir);
-    // WHEN the write of the new tree dies at call k
-    expect(() => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) })).toThrow();
+    // WHEN the write of the new tree dies at call k (the last call releases the lock: the tree is
+    // complete by then, and the writer does not fail for a lock it cannot remove)
+    const crash = () => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) });
+    if (k === total - 1) crash();
+    else expect(crash).toThrow();
     // THEN recovery gives exactly the old tree or exactly the new one
     recoverTree(dir);
     const after = snapshot(dir);
@@ -147,7 +151,9 @@ describe('writeTree under crash injection', () => {
   test.each(Array.from({ length: total }, (_, k) => k))('a crash at call %i, then a crash during recovery, still recovers', (k) => {
     const dir = tmp();
     writeTree(OLD, dir);
-    expect(() => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) })).toThrow();
+    const crash = () => writeTree(NEW, dir, { fs: faultyFs((_, n) => (n === k ? 'crash' : undefined)) });
+    if (k === total - 1) crash();
+    else expect(crash).toThrow();
     // the recovery itself dies at its first mutating call (if it makes any)
     try {
       recoverTree(dir, { fs: faultyFs((_, n) => (n === 0 ? 'crash' : undefined)) });
@@ -198,5 +204,35 @@ describe('writeTree confinement', () => {
     writeTree(NEW, dir);
     fs.writeFileSync(path.join(dir, JOURNAL_FILE), 'garbage\n');
     expect(() => writeTree(NEW, dir)).toThrow(`${fs.realpathSync(dir)}/${JOURNAL_FILE} is not a complete synth journal (delete it, then synthesize again)`);
+  });
+});
+
+describe('writeTree lock', () => {
+  test('fails while another live synth holds the lock, changing nothing', () => {
+    const dir = tmp();
+    writeTree(OLD, dir);
+    const before = snapshot(dir);
+    // pid 1 is alive in every container and is not this process
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `pid 1 ${os.hostname()}\n`);
+    expect(() => writeTree(NEW, dir)).toThrow(`another synth (pid 1 on ${os.hostname()}) is writing into ${fs.realpathSync(dir)}; wait for it to finish (if none is running, delete ${fs.realpathSync(dir)}/${LOCK_FILE})`);
+    fs.rmSync(path.join(dir, LOCK_FILE));
+    expect(snapshot(dir)).toStrictEqual(before);
+  });
+
+  test('takes over the lock of a synth that died, and leaves no lock behind', () => {
+    const dir = tmp();
+    writeTree(OLD, dir);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `pid ${dead} ${os.hostname()}\n`);
+    writeTree(NEW, dir);
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'a/change.yaml'), 'utf8')).toBe('new');
+  });
+
+  test('an unchanged tree is not touched: no lock, no write (a read-only checkout of an up-to-date tree synthesizes)', () => {
+    const dir = tmp();
+    writeTree(NEW, dir);
+    const probe = faultyFs(() => 'crash');
+    expect(writeTree(NEW, dir, { fs: probe })).toStrictEqual({ written: 0, unchanged: NEW.length, removed: [] });
   });
 });

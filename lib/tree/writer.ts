@@ -20,8 +20,12 @@
  * discarded by the next run); after it, the next run (or `recoverTree`) completes the journal and
  * so gives the new tree. Every journal step is idempotent, so a crash during recovery is recovered
  * too. Review tools refuse a folder with a pending journal (see lib/inputs.ts).
+ *
+ * One writer at a time: `.synth-lock` (pid and host) is held while the folder changes; the lock of
+ * a writer that died is taken over. An unchanged tree is not touched at all (no lock either).
  */
 import * as nodeFs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { compareCodeUnits } from '../order';
 import { RenderedFile } from './render';
@@ -32,8 +36,10 @@ export const MANIFEST_FILE = '.synth-manifest';
 export const JOURNAL_FILE = '.synth-journal';
 /** Where new file contents are staged before the commit point. */
 export const STAGING_DIR = '.synth-staging';
+/** Held while a writer changes the folder: one writer at a time. */
+export const LOCK_FILE = '.synth-lock';
 /** Names the writer owns at the root of the output folder; no rendered file may use them. */
-export const RESERVED_NAMES: readonly string[] = [MANIFEST_FILE, JOURNAL_FILE, `${JOURNAL_FILE}.tmp`, STAGING_DIR];
+export const RESERVED_NAMES: readonly string[] = [MANIFEST_FILE, JOURNAL_FILE, `${JOURNAL_FILE}.tmp`, STAGING_DIR, LOCK_FILE];
 
 const HEADER = '# files written by the synthesizer; it deletes only files listed here\n';
 const JOURNAL_HEADER = '# synth journal v1: a write in progress; the next synth completes it\n';
@@ -50,6 +56,8 @@ export interface WriterFs {
   mkdirSync(p: string): void;
   /** Creates (or truncates) `p`, writes `data` and syncs it to disk. */
   writeFileSync(p: string, data: string | Buffer): void;
+  /** Creates `p` only if it does not exist (EEXIST otherwise), writes `data` and syncs it. */
+  createExclusiveSync(p: string, data: string): void;
   renameSync(from: string, to: string): void;
   unlinkSync(p: string): void;
   rmdirSync(p: string): void;
@@ -65,6 +73,15 @@ export const NODE_WRITER_FS: WriterFs = {
   writeFileSync: (p, data) => {
     // O_NOFOLLOW: never write through a link, even one created after our checks.
     const fd = nodeFs.openSync(p, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_TRUNC | nodeFs.constants.O_NOFOLLOW, 0o644);
+    try {
+      nodeFs.writeFileSync(fd, data);
+      nodeFs.fsyncSync(fd);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  },
+  createExclusiveSync: (p, data) => {
+    const fd = nodeFs.openSync(p, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | nodeFs.constants.O_NOFOLLOW, 0o644);
     try {
       nodeFs.writeFileSync(fd, data);
       nodeFs.fsyncSync(fd);
@@ -323,6 +340,52 @@ function applyJournal(fs: WriterFs, root: string, ops: readonly Op[]): void {
   removeStaging(fs, root);
 }
 
+/** Whether an interrupted write left something to complete or discard (or a lock to take over). */
+function pending(fs: WriterFs, root: string): boolean {
+  return [JOURNAL_FILE, `${JOURNAL_FILE}.tmp`, STAGING_DIR, LOCK_FILE].some((n) => lstatOrUndefined(fs, path.join(root, n)) !== undefined);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `.synth-lock` (one writer at a time). A lock left by a writer that died (its process is
+ * gone, or it is this process: writes are synchronous) is taken over; a live one is refused.
+ * Returns the release function.
+ */
+function acquire(fs: WriterFs, root: string): () => void {
+  const file = path.join(root, LOCK_FILE);
+  const mine = `pid ${process.pid} ${os.hostname()}\n`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.createExclusiveSync(file, mine);
+      return () => {
+        try {
+          fs.unlinkSync(file);
+        } catch {
+          // a lock that cannot be removed is stale for the next writer (this process is done)
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    fileAt(fs, file, LOCK_FILE); // refuse a link
+    const held = /^pid (\d+) (\S+)$/.exec(fs.readFileSync(file).toString('utf8').trim());
+    const stale = !held || (held[2] === os.hostname() && (Number(held[1]) === process.pid || !alive(Number(held[1]))));
+    if (!stale) {
+      throw new WriterError(`another synth (pid ${held![1]} on ${held![2]}) is writing into ${root}; wait for it to finish (if none is running, delete ${file})`);
+    }
+    fs.unlinkSync(file);
+  }
+  throw new WriterError(`another synth keeps taking ${file}; run one synth at a time into ${root}`);
+}
+
 /**
  * Completes or discards an interrupted write in `outdir`: a committed journal is applied (the new
  * tree), an uncommitted staging folder is removed (the old tree). Returns what it did.
@@ -330,7 +393,13 @@ function applyJournal(fs: WriterFs, root: string, ops: readonly Op[]): void {
 export function recoverTree(outdir: string, options: WriteOptions = {}): 'clean' | 'completed' | 'discarded' {
   const fs = options.fs ?? NODE_WRITER_FS;
   const root = resolveOutdir(fs, outdir);
-  return recover(fs, root);
+  if (!pending(fs, root)) return 'clean';
+  const release = acquire(fs, root);
+  try {
+    return recover(fs, root);
+  } finally {
+    release();
+  }
 }
 
 function recover(fs: WriterFs, root: string): 'clean' | 'completed' | 'discarded' {
@@ -385,8 +454,40 @@ export function writeTree(files: readonly RenderedFile[], outdir: string, option
 }
 
 function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): WriteResult {
-  // 0. Finish (or discard) what an interrupted run left.
-  recover(fs, root);
+  // The lock is taken only when something changes, so an unchanged tree is not touched at all
+  // (and a read-only checkout of an up-to-date tree still synthesizes).
+  let release: (() => void) | undefined;
+  try {
+    if (pending(fs, root)) {
+      // 0. Finish (or discard) what an interrupted run left.
+      release = acquire(fs, root);
+      recover(fs, root);
+    }
+    let plan = planWrite(fs, root, files);
+    if (plan === 'unchanged') return { written: 0, unchanged: files.length, removed: [] };
+    if (!release) {
+      release = acquire(fs, root);
+      // another writer may have crashed between our plan and our lock
+      if (pending(fs, root)) {
+        recover(fs, root);
+        plan = planWrite(fs, root, files);
+        if (plan === 'unchanged') return { written: 0, unchanged: files.length, removed: [] };
+      }
+    }
+    return commit(fs, root, files, plan);
+  } finally {
+    release?.();
+  }
+}
+
+interface Plan {
+  readonly changed: readonly { rel: string; content: string | Buffer }[];
+  readonly deletions: readonly string[];
+  readonly manifest?: string;
+}
+
+/** Every check, before any change; the changes to make, or 'unchanged'. */
+function planWrite(fs: WriterFs, root: string, files: readonly RenderedFile[]): Plan | 'unchanged' {
 
   // 1. Every check before any change.
   const previous = new Set(readManifest(fs, root));
@@ -435,10 +536,13 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
   const manifest = HEADER + [...seen, MANIFEST_FILE].sort(compareCodeUnits).join('\n') + '\n';
   const manifestAbs = path.join(root, MANIFEST_FILE);
   const manifestChanged = fileAt(fs, manifestAbs, MANIFEST_FILE) === 'none' || !sameContent(fs, manifestAbs, manifest);
-  if (changed.length === 0 && deletions.length === 0 && !manifestChanged) {
-    return { written: 0, unchanged: files.length, removed: [] };
-  }
+  if (changed.length === 0 && deletions.length === 0 && !manifestChanged) return 'unchanged';
+  return { changed, deletions, ...(manifestChanged ? { manifest } : {}) };
+}
 
+/** Stages, commits and applies a plan (under the lock). */
+function commit(fs: WriterFs, root: string, files: readonly RenderedFile[], plan: Plan): WriteResult {
+  const { changed, deletions, manifest } = plan;
   // 2. Stage the new contents (before the commit point: a failure here leaves the old tree).
   const staging = path.join(root, STAGING_DIR);
   const ops: Op[] = [];
@@ -450,7 +554,7 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
       fs.writeFileSync(path.join(staging, String(i)), p.content);
       ops.push({ op: 'put', staged: String(i), path: p.rel });
     });
-    if (manifestChanged) {
+    if (manifest !== undefined) {
       fs.writeFileSync(path.join(staging, String(changed.length)), manifest);
       ops.push({ op: 'put', staged: String(changed.length), path: MANIFEST_FILE });
     }
@@ -468,5 +572,5 @@ function write(fs: WriterFs, root: string, files: readonly RenderedFile[]): Writ
   }
   // 4. Apply it.
   applyJournal(fs, root, ops);
-  return { written: changed.length, unchanged: files.length - changed.length, removed: deletions };
+  return { written: changed.length, unchanged: files.length - changed.length, removed: [...deletions] };
 }

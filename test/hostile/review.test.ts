@@ -52,7 +52,7 @@ maybe('plan', () => {
   test('fails on a tree in the middle of a write', () => {
     const dir = tree();
     fs.writeFileSync(path.join(dir, '.synth-journal'), 'x');
-    expectUsageError(run('plan', [dir]), 'is in the middle of a write (.synth-journal or .synth-staging is present); run npm run synth to complete it');
+    expectUsageError(run('plan', [dir]), 'is in the middle of a write (.synth-journal, .synth-staging or .synth-lock is present); run npm run synth to complete it');
   });
   // As root, permissions do not stop writes: a read-only bind mount does (when the container allows it).
   const root = process.getuid?.() === 0;
