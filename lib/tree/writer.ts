@@ -11,9 +11,9 @@
  *
  * Atomicity (a journal, rolled forward)
  * 1. Every check runs first; nothing is changed when one fails.
- * 2. Changed files are written to `.synth-staging/<n>` (and synced); the new manifest too.
+ * 2. Changed files are written to `.synth-staging/<n>`; the new manifest too.
  * 3. The journal `.synth-journal` (the list of renames and deletions) is written to a temporary
- *    name and renamed into place: that rename is the commit point.
+ *    name, flushed, and renamed into place: that rename is the commit point.
  * 4. The journal is applied (rename each staged file over its target, delete files no longer
  *    rendered, rename the new manifest), then the journal and the staging folder are removed.
  * A crash or a full disk before the commit point leaves the old tree (the staging folder is
@@ -54,8 +54,8 @@ export interface WriterFs {
   readFileSync(p: string): Buffer;
   readdirSync(p: string): string[];
   mkdirSync(p: string): void;
-  /** Creates (or truncates) `p`, writes `data` and syncs it to disk. */
-  writeFileSync(p: string, data: string | Buffer): void;
+  /** Creates (or truncates) `p` and writes `data`; with `sync`, also flushes it to disk. */
+  writeFileSync(p: string, data: string | Buffer, sync?: boolean): void;
   /** Creates `p` only if it does not exist (EEXIST otherwise), writes `data` and syncs it. */
   createExclusiveSync(p: string, data: string): void;
   renameSync(from: string, to: string): void;
@@ -70,12 +70,12 @@ export const NODE_WRITER_FS: WriterFs = {
   readFileSync: (p) => nodeFs.readFileSync(p),
   readdirSync: (p) => nodeFs.readdirSync(p),
   mkdirSync: (p) => nodeFs.mkdirSync(p),
-  writeFileSync: (p, data) => {
+  writeFileSync: (p, data, sync) => {
     // O_NOFOLLOW: never write through a link, even one created after our checks.
     const fd = nodeFs.openSync(p, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_TRUNC | nodeFs.constants.O_NOFOLLOW, 0o644);
     try {
       nodeFs.writeFileSync(fd, data);
-      nodeFs.fsyncSync(fd);
+      if (sync) nodeFs.fsyncSync(fd);
     } finally {
       nodeFs.closeSync(fd);
     }
@@ -84,7 +84,6 @@ export const NODE_WRITER_FS: WriterFs = {
     const fd = nodeFs.openSync(p, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | nodeFs.constants.O_NOFOLLOW, 0o644);
     try {
       nodeFs.writeFileSync(fd, data);
-      nodeFs.fsyncSync(fd);
     } finally {
       nodeFs.closeSync(fd);
     }
@@ -170,7 +169,7 @@ function resolveOutdir(fs: WriterFs, outdir: string): string {
  * The absolute path of `rel` inside `root`, after checking that it is clean, stays inside `root`,
  * and that no folder on the way is a symbolic link or not a folder.
  */
-function confined(fs: WriterFs, root: string, rel: string, what: string, willDelete: ReadonlySet<string> = new Set()): string {
+function confined(fs: WriterFs, root: string, rel: string, what: string, willDelete: ReadonlySet<string> = new Set(), folders?: Set<string>): string {
   const bad = unsafeRelativePath(rel);
   if (bad) throw new WriterError(`${what} ${JSON.stringify(rel)} ${bad}; the writer only writes clean paths inside ${root}`);
   const abs = path.resolve(root, ...rel.split('/'));
@@ -179,6 +178,7 @@ function confined(fs: WriterFs, root: string, rel: string, what: string, willDel
   let cur = root;
   for (let i = 0; i < segs.length - 1; i++) {
     cur = path.join(cur, segs[i]);
+    if (folders?.has(cur)) continue; // checked for an earlier path of this plan
     const st = lstatOrUndefined(fs, cur);
     if (!st) break;
     if (st.isSymbolicLink()) {
@@ -188,6 +188,7 @@ function confined(fs: WriterFs, root: string, rel: string, what: string, willDel
       if (willDelete.has(segs.slice(0, i + 1).join('/'))) break; // a file of ours that this write deletes first
       throw new WriterError(`${cur} is not a folder, but ${what} ${rel} needs it to be one (move it away, then synthesize again)`);
     }
+    folders?.add(cur);
   }
   return abs;
 }
@@ -515,12 +516,17 @@ function planWrite(fs: WriterFs, root: string, files: readonly RenderedFile[]): 
   const willDelete = new Set(deletions);
   const plan: { rel: string; abs: string; content: string | Buffer; exists: boolean }[] = [];
   const foreign: string[] = [];
+  const checkedFolders = new Set<string>();
   for (const f of files) {
-    const abs = confined(fs, root, f.path, 'rendered file', willDelete);
-    const st = lstatOrUndefined(fs, abs);
+    const abs = confined(fs, root, f.path, 'rendered file', willDelete, checkedFolders);
+    const segs = f.path.split('/');
+    // under a file of ours that this write deletes first (x → x/…): nothing there yet
+    const underDeleted = willDelete.size > 0 && segs.slice(0, -1).some((_, i) => willDelete.has(segs.slice(0, i + 1).join('/')));
+    const st = underDeleted ? undefined : lstatOrUndefined(fs, abs);
     // a folder of ours that this write empties (x/… → x) is removed before the file is put
-    const replacesFolder = st !== undefined && st.isDirectory() && !st.isSymbolicLink() && onlyDeletable(fs, root, f.path, willDelete);
-    const exists = !replacesFolder && [...willDelete].every((d) => !f.path.startsWith(`${d}/`)) && fileAt(fs, abs, f.path) === 'file';
+    const replacesFolder = st !== undefined && st.isDirectory() && onlyDeletable(fs, root, f.path, willDelete);
+    if (st && !replacesFolder && !st.isFile()) fileAt(fs, abs, f.path); // refuses a link, a folder, a FIFO…
+    const exists = st !== undefined && st.isFile();
     if (exists && !previous.has(f.path) && !sameContent(fs, abs, f.content)) foreign.push(f.path);
     plan.push({ rel: f.path, abs, content: f.content, exists });
   }
@@ -560,7 +566,10 @@ function commit(fs: WriterFs, root: string, files: readonly RenderedFile[], plan
     }
     // 3. The commit point: a complete journal, renamed into place.
     const journal = path.join(root, JOURNAL_FILE);
-    fs.writeFileSync(`${journal}.tmp`, formatJournal(ops));
+    // Only the journal is flushed: staged files need no fsync against a crash of the process or a
+    // full disk (the page cache outlives the process); after a power loss a replayed journal may
+    // put stale bytes, which the next synth rewrites, as it rewrites every listed file that differs.
+    fs.writeFileSync(`${journal}.tmp`, formatJournal(ops), true);
     fs.renameSync(`${journal}.tmp`, journal);
   } catch (e) {
     try {
