@@ -503,7 +503,28 @@ export function guardFile(file: GuardedFile): string[] {
   }
   for (const obj of flattenObjects([...values])) {
     out.push(...objectProblems(obj, where));
+    out.push(...nestedSecrets(obj, where));
     out.push(...embeddedSecrets(obj, where, 0));
+  }
+  return out;
+}
+
+/**
+ * Secrets nested as objects inside another object (a chart's `extraObjects` in HelmRelease values,
+ * an inline patch…): a mapping with `kind: Secret` and a `data`/`stringData` mapping.
+ */
+function nestedSecrets(obj: Json, where: string): string[] {
+  const out: string[] = [];
+  const stack: { v: unknown; path: string[] }[] = Object.entries(obj).map(([k, v]) => ({ v, path: [k] }));
+  while (stack.length) {
+    const { v, path } = stack.pop()!;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, String(i)] }));
+    else if (isJsonObj(v)) {
+      if (v.kind === 'Secret' && (isJsonObj(v.data) || isJsonObj(v.stringData)) && !ALLOW_READABLE_SECRET.some((allow) => allow(v))) {
+        out.push(...plaintextSecretProblems(v).map((p) => `${where} (nested in ${path.join('.')}): ${p}`));
+      }
+      for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: [...path, k] });
+    }
   }
   return out;
 }

@@ -143,6 +143,11 @@ describe('fails on plaintext Secrets among the application definitions', () => {
     expectRefused(p, ['helmrelease/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value']);
   });
 
+  test('fails on a Secret nested in HelmRelease values (a chart\'s extraObjects)', () => {
+    addAppDef('extra.yaml', 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: r\nspec:\n  values:\n    extraObjects:\n      - apiVersion: v1\n        kind: Secret\n        metadata:\n          name: extra\n        stringData:\n          token: hunter2hunter2\n');
+    expectRefused(p, ['helmrelease/extra.yaml (nested in spec.values.extraObjects.0): Secret extra: stringData.token holds a plaintext value']);
+  });
+
   test('fails on an unparseable manifest that declares a Secret', () => {
     addAppDef('broken.yaml', 'kind: Secret\nstringData:\n  token: [unclosed\n');
     expectRefused(p, ['helmrelease/broken.yaml:', 'the guard cannot check a file it cannot parse']);
