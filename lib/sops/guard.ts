@@ -474,7 +474,7 @@ function embeddedSecrets(obj: Json, where: string, depth: number): string[] {
 export function guardFile(file: GuardedFile): string[] {
   const out: string[] = [];
   const where = file.path;
-  if (containsEncodedAgeIdentity(file.content)) {
+  if (containsEncodedAgeIdentity(file.content) || containsEncodedAgeIdentity(file.path)) {
     out.push(`${where}: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed); remove private keys from the inputs: only public recipients belong in Git`);
   }
   const text = Buffer.isBuffer(file.content) ? file.content.toString('utf8') : file.content;

@@ -183,6 +183,11 @@ describe('fails on an age identity in any encoding a reader could reverse', () =
   });
 });
 
+test('fails on an age identity in a file name', () => {
+  addAppDef(`${IDENTITY}.yaml`, 'a: 1\n');
+  expectRefused(p, [`helmrelease/${IDENTITY}.yaml: holds an age identity`]);
+});
+
 describe('fails on credentials in URLs and private keys', () => {
   test('fails on https://<token>@host in a copied manifest', () => {
     addAppDef('repo.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: r\nspec:\n  url: https://ghp_abcdefghijklmnop@github.com/org/repo\n');
