@@ -63,6 +63,8 @@ function main(): number {
   let head: Map<string, string>;
   let tmp: string | undefined;
   try {
+    // a revision is handed to git: never one that git could read as an option
+    if (args.base.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(args.base)) throw new InputError([{ file: '--base', message: `${JSON.stringify(args.base)} is not a Git revision (pass a branch, tag or commit, e.g. --base origin/main)` }]);
     if (fs.existsSync(args.dist) && !fs.statSync(args.dist).isDirectory()) throw new InputError([{ file: args.dist, message: '--dist is a file, not a folder (pass the folder of the tree in Git, e.g. --dist dist)' }]);
     const top = git(['rev-parse', '--show-toplevel']).toString().trim();
     const prefix = path.relative(top, path.resolve(args.dist)).split(path.sep).join('/');

@@ -125,6 +125,10 @@ maybe('diff', () => {
     expectUsageError(r, '/nonexistent/head: the --head folder does not exist');
     expect(r.stdout).not.toContain('removed');
   });
+  test('fails on a --base that git would read as an option', () => {
+    expectUsageError(run('diff', ['--base=--output=/tmp/x', '--head', path.join(ROOT, 'dist')]), '--base: "--output=/tmp/x" is not a Git revision (pass a branch, tag or commit, e.g. --base origin/main)');
+  });
+
   test('fails on an empty --head folder', () => {
     const dir = tmpDir();
     expectUsageError(run('diff', ['--head', dir]), `${dir}: the --head folder is empty`);
