@@ -489,7 +489,6 @@ interface Plan {
 
 /** Every check, before any change; the changes to make, or 'unchanged'. */
 function planWrite(fs: WriterFs, root: string, files: readonly RenderedFile[]): Plan | 'unchanged' {
-
   // 1. Every check before any change.
   const previous = new Set(readManifest(fs, root));
   const seen = new Set<string>();
