@@ -336,14 +336,18 @@ function squash(text: string): string {
 /** Candidate encoded payloads in a text: base64/base64url/hex runs (whitespace-joined). */
 function encodedRuns(text: string): Buffer[] {
   const out: Buffer[] = [];
-  const joined = text.replace(/\\\r?\n|[\s"'`]/g, '');
-  for (const m of joined.matchAll(/[A-Za-z0-9+/_-]{24,}={0,2}/g)) {
+  // wrapped payloads: join lines (and drop quotes), but keep words on a line apart
+  const joined = text.replace(/\\\r?\n|[ \t]*\r?\n[ \t]*|["'`]/g, '');
+  // maximal runs of 24+ (the lookbehind keeps a failed match from rescanning a run from every start)
+  for (const m of joined.matchAll(/(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,}={0,2}/g)) {
     const s = m[0];
+    // base64 of 18+ bytes has upper case, lower case and digits; names and words rarely all three
+    if (!/[A-Z]/.test(s) || !/[a-z]/.test(s) || !/[0-9]/.test(s)) continue;
     out.push(Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
     // a run may start mid-quantum after a prefix like "data:": try the other alignments too
     for (let k = 1; k < 4; k++) out.push(Buffer.from(s.slice(k).replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
   }
-  for (const m of joined.matchAll(/(?:[0-9a-fA-F]{2}){16,}/g)) out.push(Buffer.from(m[0], 'hex'));
+  for (const m of joined.matchAll(/(?<![0-9a-fA-F])[0-9a-fA-F]{32,}/g)) if (/[a-fA-F]/.test(m[0]) && /[0-9]/.test(m[0])) out.push(Buffer.from(m[0], 'hex'));
   return out;
 }
 
@@ -380,20 +384,32 @@ function textsOf(bytes: Buffer): string[] {
  * base64 / base64url / hex, gzip / zlib, and any nesting of these (up to 4 layers).
  */
 export function containsEncodedAgeIdentity(content: string | Buffer, depth = 0, budget = { bytes: MAX_DECODED }): boolean {
-  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
-  budget.bytes -= bytes.length;
+  const bytes = Buffer.isBuffer(content) ? content : undefined;
+  budget.bytes -= bytes ? bytes.length : content.length;
   if (budget.bytes < 0) return false;
-  const inflated = tryInflate(bytes);
-  if (inflated && containsEncodedAgeIdentity(inflated, depth + 1, budget)) return true;
-  for (const text of textsOf(bytes)) {
-    const clean = text.replace(/\0/g, '');
+  if (bytes) {
+    const inflated = tryInflate(bytes);
+    if (inflated && containsEncodedAgeIdentity(inflated, depth + 1, budget)) return true;
+  }
+  const texts = bytes ? textsOf(bytes) : [content as string];
+  for (const text of texts) {
+    const clean = text.includes('\0') ? text.replace(/\0/g, '') : text;
     if (AGE_ID.test(clean) || AGE_ID.test(squash(clean))) return true;
     if (depth >= 4) continue;
     for (const run of encodedRuns(clean)) {
-      if (run.length >= 12 && containsEncodedAgeIdentity(run, depth + 1, budget)) return true;
+      // follow a decoding only where a reader would: to text, or to compressed data
+      if (run.length >= 12 && worthDecoding(run) && containsEncodedAgeIdentity(run, depth + 1, budget)) return true;
     }
   }
   return false;
+}
+
+/** Decoded bytes that are text (NULs allowed: UTF-16) or compressed data; random bytes are not. */
+function worthDecoding(bytes: Buffer): boolean {
+  if ((bytes[0] === 0x1f && bytes[1] === 0x8b) || (bytes[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(bytes[1]))) return true;
+  let text = 0;
+  for (const b of bytes) if (b === 0 || b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f)) text++;
+  return text >= bytes.length * 0.9;
 }
 
 /** `scheme://user:password@host` or `https://<token>@host` (an ssh user such as `git@` is no credential). */
@@ -402,6 +418,7 @@ const URL_USERINFO = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^\s/?#@"'<>`]+)@(?=[^\s/
 /** URLs that carry credentials, shown redacted (`https://***@host`). */
 export function credentialUrls(text: string): string[] {
   const out: string[] = [];
+  if (!text.includes('://') || !text.includes('@')) return out;
   for (const m of text.matchAll(URL_USERINFO)) {
     const scheme = m[1].toLowerCase();
     const userinfo = m[2];
@@ -451,18 +468,47 @@ export function objectProblems(obj: Json, where: string): string[] {
 /** Every embedded manifest string (`kind: Secret` inside a ConfigMap value, a Helm values blob…). */
 function embeddedSecrets(obj: Json, where: string, depth: number): string[] {
   const out: string[] = [];
-  for (const { path, value } of leaves(obj)) {
-    if (typeof value !== 'string' || !/kind["']?\s*:\s*["']?Secret\b/.test(value)) continue;
+  walkValues(obj, (value, path) => {
+    if (typeof value !== 'string' || !value.includes('Secret') || !/kind["']?\s*:\s*["']?Secret\b/.test(value)) return;
     const parsed = parseBoundedYaml(value, where);
-    if (parsed.problems.length) continue;
+    if (parsed.problems.length) return;
     for (const doc of parsed.docs) {
       for (const inner of flattenObjects(doc.toJS({ maxAliasCount: 1000 }))) {
-        out.push(...objectProblems(inner, `${where} (embedded in ${path.join('.')})`));
+        out.push(...objectProblems(inner, `${where} (embedded in ${path().join('.')})`));
         if (depth < 2) out.push(...embeddedSecrets(inner, where, depth + 1));
       }
     }
-  }
+  });
   return out;
+}
+
+/**
+ * Calls `visit` for every value below `root` (not `root` itself), depth first; `path()` gives the
+ * keys (sequence indexes as strings) to it, built only when asked for.
+ */
+function walkValues(root: Json, visit: (value: unknown, path: () => string[]) => void): void {
+  const keys: string[] = [];
+  const go = (v: unknown): void => {
+    visit(v, () => [...keys]);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        keys.push(String(i));
+        go(v[i]);
+        keys.pop();
+      }
+    } else if (isJsonObj(v)) {
+      for (const k of Object.keys(v)) {
+        keys.push(k);
+        go(v[k]);
+        keys.pop();
+      }
+    }
+  };
+  for (const k of Object.keys(root)) {
+    keys.push(k);
+    go(root[k]);
+    keys.pop();
+  }
 }
 
 /**
@@ -515,17 +561,11 @@ export function guardFile(file: GuardedFile): string[] {
  */
 function nestedSecrets(obj: Json, where: string): string[] {
   const out: string[] = [];
-  const stack: { v: unknown; path: string[] }[] = Object.entries(obj).map(([k, v]) => ({ v, path: [k] }));
-  while (stack.length) {
-    const { v, path } = stack.pop()!;
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, String(i)] }));
-    else if (isJsonObj(v)) {
-      if (v.kind === 'Secret' && (isJsonObj(v.data) || isJsonObj(v.stringData)) && !ALLOW_READABLE_SECRET.some((allow) => allow(v))) {
-        out.push(...plaintextSecretProblems(v).map((p) => `${where} (nested in ${path.join('.')}): ${p}`));
-      }
-      for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: [...path, k] });
-    }
-  }
+  walkValues(obj, (v, path) => {
+    if (!isJsonObj(v) || v.kind !== 'Secret' || !(isJsonObj(v.data) || isJsonObj(v.stringData))) return;
+    if (ALLOW_READABLE_SECRET.some((allow) => allow(v))) return;
+    out.push(...plaintextSecretProblems(v).map((p) => `${where} (nested in ${path().join('.')}): ${p}`));
+  });
   return out;
 }
 
