@@ -37,28 +37,28 @@ describe('fails on files under secrets/ that are not exactly what SOPS writes', 
 
   test('fails on a plaintext annotation (last-applied-configuration carries the Secret)', () => {
     editSecret((t) => t.replace('  namespace: kommander\n', '  namespace: kommander\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: \'{"stringData":{"password":"x"}}\'\n'));
-    expectRefused(p, [`${SECRET}: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration is a plaintext annotation`]);
+    expectRefused(p, [`${SECRET}: metadata.annotations.kubectl.kubernetes.io/last-applied-configuration is a plaintext annotation`, 'remove it, or re-set the Secret with npm run -s secrets -- set']);
   });
 
   test('fails on a fake ENC[…] envelope around base64 of the plaintext', () => {
     const fake = `ENC[AES256_GCM,data:${Buffer.from('hunter2-password').toString('base64')},iv:${Buffer.alloc(32, 7).toString('base64')},tag:${Buffer.alloc(16, 9).toString('base64')},type:str]`;
     editSecret((t) => t.replace(/  password: ENC\[[^\n]+/, `  password: ${fake}`));
-    expectRefused(p, [`${SECRET}: stringData.password holds readable text where SOPS writes ciphertext (plaintext inside a fake ENC[…] envelope)`]);
+    expectRefused(p, [`${SECRET}: stringData.password holds readable text where SOPS writes ciphertext (plaintext inside a fake ENC[…] envelope)`, 're-set it with npm run -s secrets -- set']);
   });
 
   test('fails on an ENC[…] value with a 12-byte iv (SOPS writes 32)', () => {
     editSecret((t) => t.replace(/(  password: ENC\[AES256_GCM,data:[^,]+,iv:)[^,]+/, `$1${Buffer.alloc(12, 1).toString('base64')}`));
-    expectRefused(p, [`${SECRET}: stringData.password has a 12-byte iv (SOPS writes 32)`]);
+    expectRefused(p, [`${SECRET}: stringData.password has a 12-byte iv (SOPS writes 32)`, 're-set it with npm run -s secrets -- set']);
   });
 
   test('fails on mac_only_encrypted with a plaintext key', () => {
     editSecret((t) => t.replace('  version: 3.9.0', '  mac_only_encrypted: true\n  version: 3.9.0').replace('type: Opaque\n', 'type: Opaque\ndata:\n  token: aHVudGVyMg==\n'));
-    expectRefused(p, [`${SECRET}: data.token is not encrypted (expected ENC[AES256_GCM,…])`]);
+    expectRefused(p, [`${SECRET}: data.token is not encrypted (expected ENC[AES256_GCM,…])`, 'never commit plaintext: re-set it with npm run -s secrets -- set']);
   });
 
   test('fails on a plaintext value in stringData', () => {
     editSecret((t) => t.replace(/  password: ENC\[[^\n]+/, '  password: hunter2'));
-    expectRefused(p, [`${SECRET}: stringData.password is not encrypted`]);
+    expectRefused(p, [`${SECRET}: stringData.password is not encrypted`, 'never commit plaintext: re-set it with npm run -s secrets -- set']);
   });
 
   test('fails on a forged MAC that is readable text', () => {
@@ -68,22 +68,22 @@ describe('fails on files under secrets/ that are not exactly what SOPS writes', 
 
   test('fails on a sops key SOPS never writes', () => {
     editSecret((t) => t.replace('  version: 3.9.0', '  version: 3.9.0\n  note: hunter2'));
-    expectRefused(p, [`${SECRET}: sops.note is not a key SOPS writes`]);
+    expectRefused(p, [`${SECRET}: sops.note is not a key SOPS writes`, 're-create the file with npm run -s secrets -- set']);
   });
 
   test('fails on an age stanza that is not an armored age file', () => {
     editSecret((t) => t.replace('-----BEGIN AGE ENCRYPTED FILE-----', '-----BEGIN NOT AGE-----'));
-    expectRefused(p, [`${SECRET}: sops.age[0].enc is not an armored age file`]);
+    expectRefused(p, [`${SECRET}: sops.age[0].enc is not an armored age file`, 're-create the file with npm run -s secrets -- set']);
   });
 
   test('fails on two encryption rules', () => {
     editSecret((t) => t.replace('  encrypted_regex: ^(data|stringData)$', '  encrypted_regex: ^(data|stringData)$\n  unencrypted_suffix: _plain'));
-    expectRefused(p, [`${SECRET}: sops sets encrypted_regex and unencrypted_suffix; SOPS writes at most one rule`]);
+    expectRefused(p, [`${SECRET}: sops sets encrypted_regex and unencrypted_suffix; SOPS writes at most one rule`, 're-create the file with npm run -s secrets -- set']);
   });
 
   test('fails on a file without a sops block', () => {
     fs.writeFileSync(path.join(p.dir, SECRET), PLAIN_SECRET.replace('name: leak', 'name: gitea-admin-credentials'));
-    expectRefused(p, [`${SECRET}: not SOPS-encrypted (no top-level "sops" block)`]);
+    expectRefused(p, [`${SECRET}: not SOPS-encrypted (no top-level "sops" block)`, 'encrypt it with npm run -s secrets -- set']);
   });
 
   test('fails on an age identity in a comment of a SOPS file', () => {
@@ -95,62 +95,62 @@ describe('fails on files under secrets/ that are not exactly what SOPS writes', 
 describe('fails on unreadable or hostile files under secrets/', () => {
   test('fails on a FIFO under secrets/ without blocking', () => {
     execFileSync('mkfifo', [path.join(p.dir, 'secrets/kommander/pipe.sops.yaml')]);
-    expectRefused(p, ['secrets/kommander/pipe.sops.yaml: the secret file is a FIFO (named pipe), not a regular file']);
+    expectRefused(p, ['secrets/kommander/pipe.sops.yaml: the secret file is a FIFO (named pipe), not a regular file', '(pass the path of a YAML file)']);
   });
 
   test('fails on a symbolic link under secrets/ (it could point at any file on the machine)', () => {
     fs.symlinkSync('/etc/hostname', path.join(p.dir, 'secrets/kommander/link.sops.yaml'));
-    expectRefused(p, ['secrets/kommander/link.sops.yaml: is a symbolic link; files under secrets/ are read only as regular files']);
+    expectRefused(p, ['secrets/kommander/link.sops.yaml: is a symbolic link; files under secrets/ are read only as regular files', '(replace the link with the encrypted file)']);
   });
 
   test('fails on an alias bomb in a secret file, bounded, with the line', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
     fs.writeFileSync(path.join(p.dir, 'secrets/kommander/bomb.sops.yaml'), bomb.join('\n') + '\n');
-    expectRefused(p, [/secrets\/kommander\/bomb\.sops\.yaml:\d+:\d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/]);
+    expectRefused(p, [/secrets\/kommander\/bomb\.sops\.yaml:\d+:\d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/, 'write the values out instead']);
   });
 });
 
 describe('fails on plaintext Secrets among the application definitions', () => {
   test('fails on a plain Secret manifest', () => {
     addAppDef('leak.yaml', PLAIN_SECRET);
-    expectRefused(p, ['applications/reloader/2.2.11/helmrelease/leak.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+    expectRefused(p, ['applications/reloader/2.2.11/helmrelease/leak.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret in the second document of a multi-document file', () => {
     addAppDef('multi.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n${PLAIN_SECRET}`);
-    expectRefused(p, ['helmrelease/multi.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+    expectRefused(p, ['helmrelease/multi.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret inside kind: List', () => {
     addAppDef('list.yaml', `apiVersion: v1\nkind: List\nitems:\n  - ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
-    expectRefused(p, ['helmrelease/list.yaml: Secret kommander/leak: stringData.token holds a plaintext value']);
+    expectRefused(p, ['helmrelease/list.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret inside a List inside a List', () => {
     const inner = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'deep' }, data: { k: 'aHVudGVy' } }] };
     addAppDef('nested.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [inner] }));
-    expectRefused(p, ['helmrelease/nested.json: Secret deep: data.k holds a plaintext value']);
+    expectRefused(p, ['helmrelease/nested.json: Secret deep: data.k holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret written as JSON', () => {
     addAppDef('leak.json', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j', namespace: 'kommander' }, data: { password: 'aHVudGVyMg==' } }));
-    expectRefused(p, ['helmrelease/leak.json: Secret kommander/j: data.password holds a plaintext value']);
+    expectRefused(p, ['helmrelease/leak.json: Secret kommander/j: data.password holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret manifest embedded in a ConfigMap value', () => {
     addAppDef('embedded.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: carrier\ndata:\n  manifest.yaml: |\n    ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
-    expectRefused(p, ['helmrelease/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value']);
+    expectRefused(p, ['helmrelease/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret nested in HelmRelease values (a chart\'s extraObjects)', () => {
     addAppDef('extra.yaml', 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: r\nspec:\n  values:\n    extraObjects:\n      - apiVersion: v1\n        kind: Secret\n        metadata:\n          name: extra\n        stringData:\n          token: hunter2hunter2\n');
-    expectRefused(p, ['helmrelease/extra.yaml (nested in spec.values.extraObjects.0): Secret extra: stringData.token holds a plaintext value']);
+    expectRefused(p, ['helmrelease/extra.yaml (nested in spec.values.extraObjects.0): Secret extra: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on an unparseable manifest that declares a Secret', () => {
     addAppDef('broken.yaml', 'kind: Secret\nstringData:\n  token: [unclosed\n');
-    expectRefused(p, ['helmrelease/broken.yaml:', 'the guard cannot check a file it cannot parse']);
+    expectRefused(p, ['helmrelease/broken.yaml:', 'the guard cannot check a file it cannot parse', 'fix it or leave it out']);
   });
 
   test('fails on a Secret with a fake sops block (no real MAC)', () => {
@@ -179,13 +179,13 @@ describe('fails on an age identity in any encoding a reader could reverse', () =
   ];
   test.each(cases)('fails on an identity as %s in a copied file', (_, content) => {
     addAppDef('identity.yaml.txt', content);
-    expectRefused(p, ['helmrelease/identity.yaml.txt: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed)']);
+    expectRefused(p, ['helmrelease/identity.yaml.txt: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed)', 'remove private keys from the inputs']);
   });
 });
 
 test('fails on an age identity in a file name', () => {
   addAppDef(`${IDENTITY}.yaml`, 'a: 1\n');
-  expectRefused(p, [`helmrelease/${IDENTITY}.yaml: holds an age identity`]);
+  expectRefused(p, [`helmrelease/${IDENTITY}.yaml: holds an age identity`, 'remove private keys from the inputs']);
 });
 
 describe('fails on credentials in URLs and private keys', () => {
@@ -196,12 +196,12 @@ describe('fails on credentials in URLs and private keys', () => {
 
   test('fails on https://user:password@host in a copied file', () => {
     addAppDef('notes.md', 'clone https://admin:s3cret@git.example.com/x.git\n');
-    expectRefused(p, ['helmrelease/notes.md: holds a URL with credentials']);
+    expectRefused(p, ['helmrelease/notes.md: holds a URL with credentials', 'never in a URL']);
   });
 
   test('fails on an SSH private key among the application definitions', () => {
     addAppDef('id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
-    expectRefused(p, ['helmrelease/id_ed25519: holds a private key (-----BEGIN … PRIVATE KEY-----)']);
+    expectRefused(p, ['helmrelease/id_ed25519: holds a private key (-----BEGIN … PRIVATE KEY-----)', 'keep private keys out of the repository']);
   });
 });
 
