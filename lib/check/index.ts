@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
 import { buildModel, TreeModel } from './model';
 import {
@@ -58,6 +59,13 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleSubstitution(ctx),
     ...ruleCrdOrder(ctx),
     ...ruleSchema(ctx),
+    ...ruleCel(ctx),
+    ...ruleScope(ctx),
+    ...ruleNames(ctx),
+    ...ruleMetadata(ctx),
+    ...ruleHelmReleaseName(ctx),
+    ...ruleDuplicateKeys(ctx),
+    ...ruleVarNames(ctx),
     ...secretsRule(model),
   ]);
 }

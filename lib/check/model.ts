@@ -333,7 +333,8 @@ export class ModelBuilder {
       }
     }
     if (isObject(postBuild.substitute)) {
-      for (const [k, v] of Object.entries(postBuild.substitute)) vars.set(k, typeof v === 'string' ? v : String(v));
+      // kustomize-controller drops newlines from inline values (fluxcd/pkg kustomize_varsub.go SubstituteVariables).
+      for (const [k, v] of Object.entries(postBuild.substitute)) vars.set(k, (typeof v === 'string' ? v : String(v)).replace(/\n/g, ''));
     }
     return { vars, complete };
   }

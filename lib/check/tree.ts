@@ -58,28 +58,39 @@ export interface ParsedDoc {
 export interface ParseResult {
   readonly docs: ParsedDoc[];
   readonly errors: string[];
+  /** Mapping keys that occur twice in one mapping (`doc N: key "x"`): the API server and kustomize refuse them. */
+  readonly duplicateKeys?: string[];
 }
 
 /** Parses a (multi-document) YAML text; empty documents are dropped. */
 export function parseYamlDocs(text: string): ParseResult {
   const docs: ParsedDoc[] = [];
   const errors: string[] = [];
+  const duplicateKeys: string[] = [];
   let all: YAML.Document.Parsed[];
   try {
-    all = YAML.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' }) as YAML.Document.Parsed[];
+    all = YAML.parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' }) as YAML.Document.Parsed[];
   } catch (e) {
     return { docs, errors: [(e as Error).message] };
   }
   if (!Array.isArray(all)) all = [all as unknown as YAML.Document.Parsed];
   all.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      errors.push(...doc.errors.map((e) => e.message.split('\n')[0]));
+    const dups = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+    const other = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+    if (other.length > 0) {
+      errors.push(...other.map((e) => e.message.split('\n')[0]));
       return;
+    }
+    for (const e of dups) {
+      const at = e.pos[0];
+      const line = text.slice(0, at).split('\n').length;
+      const key = (/^[^:\n]*/.exec(text.slice(at)) ?? [''])[0].trim();
+      duplicateKeys.push(`line ${line}: key ${JSON.stringify(key)} is set twice in the same mapping`);
     }
     const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
     if (value !== null && value !== undefined) docs.push({ index, value });
   });
-  return { docs, errors };
+  return duplicateKeys.length > 0 ? { docs, errors, duplicateKeys } : { docs, errors };
 }
 
 /** `group` of an apiVersion (`''` for the core group). */
@@ -204,10 +215,13 @@ export function findVarUses(text: string): VarUse[] {
 }
 
 /**
- * Applies Flux post-build substitution to `text`: known variables are replaced, defaults apply
- * to unknown (or, for `:=`/`:-`, empty) ones; `$${var}` becomes `${var}`. Variables whose value
- * is unknown (`undefined` in `vars` but present as a key) and unknown variables without a default
- * are left as written.
+ * Applies Flux post-build substitution to `text` the way kustomize-controller does
+ * (fluxcd/pkg envsubst v1.7.0, template.go `lookupFunc`: every default operator, `-`, `=`, `:-`,
+ * `:=`, maps to `toDefault`, which uses the default when the value is EMPTY or unset; funcs.go
+ * `toDefault`): known variables are replaced, defaults apply to unknown or empty ones; `$${var}`
+ * becomes `${var}`. Variables whose value is unknown (`undefined` in `vars` but present as a key,
+ * e.g. in a SOPS Secret) and unknown variables without a default are left as written (the
+ * substitution rule reports them).
  */
 export function substitute(text: string, vars: ReadonlyMap<string, string | undefined>): string {
   if (!text.includes('${')) return text;
@@ -228,14 +242,18 @@ export function substitute(text: string, vars: ReadonlyMap<string, string | unde
     }
     if (op) {
       const def = rest.slice(op.length);
-      if (!known) return def;
-      if ((op === ':=' || op === ':-') && value === '') return def;
-      return value as string;
+      return !known || value === '' ? def : (value as string);
     }
-    if (rest !== '') return known ? (value as string) : whole;
     return known ? (value as string) : whole;
   });
 }
+
+/**
+ * kustomize-controller refuses the whole Kustomization when a variable name does not match this
+ * (fluxcd/pkg kustomize/kustomize_varsub.go `varsubRegex` `^[_[:alpha:]][_[:alpha:][:digit:]]*$`:
+ * "'<name>' var name is invalid").
+ */
+export const VAR_NAME_RE = /^[_A-Za-z][_A-Za-z0-9]*$/;
 
 /** Joins repository-relative paths, resolving `.` and `..`; returns undefined when it leaves the root. */
 export function joinRepoPath(base: string, rel: string): string | undefined {

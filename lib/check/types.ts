@@ -17,7 +17,19 @@ export type RuleName =
   | 'substitution'
   | 'crd-order'
   | 'secrets'
-  | 'kustomize';
+  | 'kustomize'
+  | 'cel'
+  | 'scope'
+  | 'name'
+  | 'metadata'
+  | 'helm-release-name'
+  | 'namespace'
+  | 'root-source'
+  | 'readiness'
+  | 'app-version'
+  | 'chart-version'
+  | 'component-version'
+  | 'airgap';
 
 /** One problem found in a tree. */
 export interface Finding {
