@@ -191,8 +191,8 @@ export class ModelBuilder {
     const stages = new Map<string, Stage>();
     const applied: TreeObject[] = [];
     const queue: { obj: TreeObject; parent?: string }[] = roots.map((obj) => ({ obj }));
-    while (queue.length > 0) {
-      const { obj, parent } = queue.shift()!;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const { obj, parent } = queue[qi];
       const id = `${obj.namespace}/${obj.name}`;
       if (stages.has(id)) continue;
       const stage = this.buildStage(obj, parent, treeSources);

@@ -169,6 +169,20 @@ function refsOf(o: TreeObject): RefSpec[] {
 export function ruleReferences(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
+  // Indices for the hints (a scan of every object per broken reference is quadratic).
+  const appliedByKindName = new Map<string, TreeObject[]>();
+  for (const x of ctx.model.applied) {
+    const k = `${x.kind}/${x.name}`;
+    if (!appliedByKindName.has(k)) appliedByKindName.set(k, []);
+    appliedByKindName.get(k)!.push(x);
+  }
+  const rawByKindName = new Map<string, TreeObject[]>();
+  for (const x of ctx.model.rawObjects) {
+    const k = `${x.kind}/${x.name}`;
+    if (!rawByKindName.has(k)) rawByKindName.set(k, []);
+    rawByKindName.get(k)!.push(x);
+  }
+  const appliedFiles = new Set(ctx.model.applied.map((a) => a.file));
   for (const o of ctx.model.applied) {
     if (seen.has(`${o.file}#${o.doc}#${o.key}`)) continue;
     seen.add(`${o.file}#${o.doc}#${o.key}`);
@@ -176,12 +190,9 @@ export function ruleReferences(ctx: RuleContext): Finding[] {
       const key = refKey(r.ref);
       if (ctx.applied.has(key) || r.optional || ctx.isExternal(r.ref)) continue;
       const hints: string[] = [];
-      const elsewhere = [...ctx.applied.values()]
-        .flat()
-        .filter((x) => x.kind === r.ref.kind && x.name === r.ref.name && x.namespace !== r.ref.namespace)
-        .map((x) => x.display);
+      const elsewhere = (appliedByKindName.get(`${r.ref.kind}/${r.ref.name}`) ?? []).filter((x) => x.namespace !== r.ref.namespace).map((x) => x.display);
       if (elsewhere.length > 0) hints.push(`an object of that kind and name exists in another namespace: ${[...new Set(elsewhere)].sort().join(', ')}`);
-      const unapplied = ctx.model.rawObjects.filter((x) => x.kind === r.ref.kind && x.name === r.ref.name && !ctx.model.applied.some((a) => a.file === x.file));
+      const unapplied = (rawByKindName.get(`${r.ref.kind}/${r.ref.name}`) ?? []).filter((x) => !appliedFiles.has(x.file));
       if (unapplied.length > 0) hints.push(`${unapplied[0].file} defines it, but no Kustomization applies that file`);
       const namespaceFix =
         elsewhere.length > 0 && (r.field.includes('substituteFrom') || r.field.includes('valuesFrom') || r.field.includes('decryption'))
@@ -412,26 +423,37 @@ function providersOf(ctx: RuleContext): Provider[] {
   return out;
 }
 
-/** Transitive dependsOn closure of every stage. */
-function dependencyClosure(model: TreeModel): Map<string, Set<string>> {
-  const memo = new Map<string, Set<string>>();
-  const visit = (id: string, path: Set<string>): Set<string> => {
-    const cached = memo.get(id);
-    if (cached) return cached;
-    const out = new Set<string>();
-    if (path.has(id)) return out; // cycles are reported elsewhere
-    path.add(id);
-    for (const d of model.stages.get(id)?.dependsOn ?? []) {
+/**
+ * `dependentsOf(p)`: the stages that depend on stage `p`, directly or transitively (memoized per
+ * `p`, one reverse breadth-first search each). Only the few stages that install CRDs are asked
+ * about, so this stays linear in the size of the graph; a full transitive closure of every stage
+ * is quadratic in time and memory (a 10,000-stage chain needed 1.7 GB).
+ */
+function dependents(model: TreeModel): (p: string) => ReadonlySet<string> {
+  const reverse = new Map<string, string[]>();
+  for (const s of model.stages.values()) {
+    for (const d of s.dependsOn) {
       const did = `${d.namespace}/${d.name}`;
-      out.add(did);
-      for (const x of visit(did, path)) out.add(x);
+      if (!reverse.has(did)) reverse.set(did, []);
+      reverse.get(did)!.push(s.id);
     }
-    path.delete(id);
-    memo.set(id, out);
+  }
+  const memo = new Map<string, Set<string>>();
+  return (p: string) => {
+    let out = memo.get(p);
+    if (out) return out;
+    out = new Set<string>();
+    const queue = [p];
+    for (let i = 0; i < queue.length; i++) {
+      for (const x of reverse.get(queue[i]) ?? []) {
+        if (out.has(x)) continue;
+        out.add(x);
+        queue.push(x);
+      }
+    }
+    memo.set(p, out);
     return out;
   };
-  for (const id of model.stages.keys()) visit(id, new Set());
-  return memo;
 }
 
 function waitsFor(stage: Stage | undefined, hr: TreeObject): boolean {
@@ -446,11 +468,11 @@ function waitsFor(stage: Stage | undefined, hr: TreeObject): boolean {
 export function ruleCrdOrder(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const providers = providersOf(ctx);
-  const closure = dependencyClosure(ctx.model);
+  const dependentsOf = dependents(ctx.model);
   const fluxProvided = providers.some((p) => p.groups.some((g) => FLUX_GROUPS.some((f) => groupMatches(f, g))));
   const reportedWait = new Set<string>();
   for (const s of ctx.model.stages.values()) {
-    const deps = closure.get(s.id) ?? new Set<string>();
+    const dependsOnStage = (p: string) => dependentsOf(p).has(s.id);
     for (const o of s.objects) {
       if (CORE_GROUPS.has(o.group) || ctx.isExternalGroup(o.group)) continue;
       if (!fluxProvided && FLUX_GROUPS.some((f) => groupMatches(f, o.group))) continue; // installed by flux bootstrap
@@ -469,7 +491,7 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
         });
         continue;
       }
-      const ok = candidates.some((p) => (p.stage === s.id && p.via === 'crd') || (p.stage !== s.id && deps.has(p.stage)));
+      const ok = candidates.some((p) => (p.stage === s.id && p.via === 'crd') || (p.stage !== s.id && dependsOnStage(p.stage)));
       if (!ok) {
         const same = candidates.find((p) => p.stage === s.id);
         const p = same ?? candidates[0];
@@ -488,7 +510,7 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
         continue;
       }
       for (const p of candidates) {
-        if (p.via !== 'helm' || p.stage === s.id || !deps.has(p.stage)) continue;
+        if (p.via !== 'helm' || p.stage === s.id || !dependsOnStage(p.stage)) continue;
         const prov = ctx.model.stages.get(p.stage);
         if (waitsFor(prov, p.object) || reportedWait.has(`${p.stage}|${p.object.key}`)) continue;
         reportedWait.add(`${p.stage}|${p.object.key}`);
