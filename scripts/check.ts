@@ -11,7 +11,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'fs';
-import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
+import { checkTreeFull, formatFindings, pluginCrdDirs, readCheckConfig } from '../lib/check';
 import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
 
 interface Args {
@@ -53,19 +53,6 @@ function parseArgs(argv: readonly string[]): Args {
     } else throw new Error(`unknown argument "${x}"`);
   }
   return a;
-}
-
-/** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:`. */
-function pluginCrdDirs(file: string): string[] {
-  if (!fs.existsSync(file)) return [];
-  const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
-  if (!isObject(doc)) return [];
-  for (const v of asArray(doc.validations)) {
-    if (isObject(v) && v.class === 'TreeCheck' && isObject(v.properties)) {
-      return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
-    }
-  }
-  return [];
 }
 
 async function main(): Promise<number> {

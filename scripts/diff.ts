@@ -1,5 +1,5 @@
 /**
- * `npm run diff [-- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>]]`
+ * `npm run diff [-- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>] [--crds d1,d2]]`
  *
  * Compares what a fresh synth of the current config would commit (`node build/main.js --output
  * <tmp>`, or the folder given with --head) against `dist/` at a Git ref (default HEAD), per object
@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { loadRegistry, pluginCrdDirs } from '../lib/check';
 import { readTree } from '../lib/check/tree';
 import { diffTrees, renderDiffMarkdown, renderDiffText } from '../lib/diff';
 import { git, readGitTree } from '../lib/diff/git';
@@ -21,10 +22,11 @@ interface Args {
   format: 'text' | 'markdown';
   dist: string;
   head?: string;
+  crds: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { base: 'HEAD', format: 'text', dist: 'dist' };
+  const a: Args = { base: 'HEAD', format: 'text', dist: 'dist', crds: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -39,6 +41,7 @@ function parseArgs(argv: readonly string[]): Args {
       a.format = f;
     } else if (x === '--dist' || x.startsWith('--dist=')) a.dist = val();
     else if (x === '--head' || x.startsWith('--head=')) a.head = val();
+    else if (x === '--crds' || x.startsWith('--crds=')) a.crds.push(...val().split(',').filter(Boolean));
     else throw new Error(`unknown argument "${x}"`);
   }
   return a;
@@ -56,7 +59,7 @@ function main(): number {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run diff -- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>]\n`);
+    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run diff -- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>] [--crds d1,d2]\n`);
     return 2;
   }
   let base: Map<string, string>;
@@ -81,7 +84,17 @@ function main(): number {
   }
   // ROLLOUT.md is written by `npm run plan`; compare the one it would write.
   if (base.has('ROLLOUT.md') && !head.has('ROLLOUT.md')) head.set('ROLLOUT.md', renderRollout(head));
-  const report = diffTrees(base, head);
+  // The CRDs' transition rules (oldSelf) decide which updates the API server refuses: --crds, or
+  // the CRD folders of the check plugin in cdk8s.yaml.
+  let registry;
+  try {
+    const crds = args.crds.length > 0 ? args.crds : pluginCrdDirs('cdk8s.yaml').filter((d) => fs.existsSync(d));
+    registry = crds.length > 0 ? loadRegistry(crds) : undefined;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const report = diffTrees(base, head, { registry });
   process.stdout.write(args.format === 'markdown' ? renderDiffMarkdown(report, { base: args.base }) : renderDiffText(report, { base: args.base }));
   return report.hasChanges ? 1 : 0;
 }

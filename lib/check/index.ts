@@ -151,3 +151,16 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
   for (const x of asArray(check.externalCrds)) if (typeof x === 'string') out.externalCrds.push(x);
   return out;
 }
+
+/** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:` (the default CRDs of check and diff). */
+export function pluginCrdDirs(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
+  if (!isObject(doc)) return [];
+  for (const v of asArray(doc.validations)) {
+    if (isObject(v) && v.class === 'TreeCheck' && isObject(v.properties)) {
+      return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
+    }
+  }
+  return [];
+}
