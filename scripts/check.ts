@@ -12,7 +12,6 @@
  */
 import * as fs from 'fs';
 import { checkTreeFull, formatFindings, pluginCrdDirs, readCheckConfig } from '../lib/check';
-import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
 
 interface Args {
   dir: string;
