@@ -1,6 +1,6 @@
 /**
  * `npm run check [-- [<dir>] [--crds <dir>]… [--external-crds g1,g2] [--external Kind/ns/name,…]
- *                     [--no-kustomize] [--config platform.yaml] [--json]]`
+ *                     [--no-kustomize] [--config platform.yaml] [--format text|json|sarif|markdown]]`
  *
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
@@ -8,10 +8,13 @@
  * Without --crds, the CRD directories of the TreeCheck validation plugin in cdk8s.yaml are used.
  * Objects and CRD groups outside the tree come from the platform config (`check:` and what the
  * config implies, see checkDeclarations in lib/platform.ts) and from --external / --external-crds.
- * Exit codes: 0 clean, 1 findings, 2 usage error.
+ * Exit codes: 0 clean, 1 findings, 2 usage error (also: the path is a file, an empty folder, or
+ * holds no Flux Kustomization).
  */
 import * as fs from 'fs';
-import { checkTreeFull, formatFindings, pluginCrdDirs, readCheckConfig } from '../lib/check';
+import * as path from 'path';
+import { CHECK_FORMATS, CheckFormat, checkTreeFull, formatFindings, formatMarkdown, formatSarif, pluginCrdDirs, readCheckConfig, treeInputProblem } from '../lib/check';
+import { readTree } from '../lib/check/tree';
 
 interface Args {
   dir: string;
@@ -20,11 +23,11 @@ interface Args {
   external: string[];
   kustomize: boolean;
   config: string;
-  json: boolean;
+  format: CheckFormat;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: 'dist', crdDirs: [], externalCrds: [], external: [], kustomize: true, config: process.env.PLATFORM_CONFIG || 'platform.yaml', json: false };
+  const a: Args = { dir: 'dist', crdDirs: [], externalCrds: [], external: [], kustomize: true, config: process.env.PLATFORM_CONFIG || 'platform.yaml', format: 'text' };
   let dirSet = false;
   const list = (v: string | undefined, flag: string) => {
     if (!v) throw new Error(`${flag} needs a value`);
@@ -44,7 +47,12 @@ function parseArgs(argv: readonly string[]): Args {
     else if (x.startsWith('--external=')) a.external.push(...list(x.slice(11), '--external'));
     else if (x === '--no-kustomize') a.kustomize = false;
     else if (x === '--config') a.config = argv[++i];
-    else if (x === '--json') a.json = true;
+    else if (x === '--json') a.format = 'json';
+    else if (x === '--format' || x.startsWith('--format=')) {
+      const f = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
+      if (!CHECK_FORMATS.includes(f as CheckFormat)) throw new Error(`--format must be one of ${CHECK_FORMATS.join(', ')}, not "${f ?? ''}"`);
+      a.format = f as CheckFormat;
+    }
     else if (x === '--dir') a.dir = argv[++i];
     else if (!x.startsWith('--') && !dirSet) {
       a.dir = x;
@@ -59,11 +67,12 @@ async function main(): Promise<number> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--json]\n`);
+    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--format text|json|sarif|markdown]\n`);
     return 2;
   }
-  if (!fs.existsSync(args.dir)) {
-    process.stderr.write(`error: ${args.dir} does not exist (run npm run synth first, or pass the tree folder)\n`);
+  const problem = treeInputProblem(args.dir);
+  if (problem) {
+    process.stderr.write(`error: ${problem}\n`);
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
@@ -86,9 +95,20 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;
   }
-  if (args.json) {
+  const code = result.findings.length > 0 ? 1 : 0;
+  if (args.format === 'json') {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    return result.findings.length > 0 ? 1 : 0;
+    return code;
+  }
+  // SARIF/Markdown locations are repository-relative: the tree folder relative to the working directory.
+  const root = path.relative(process.cwd(), path.resolve(args.dir)).split(path.sep).join('/');
+  if (args.format === 'sarif') {
+    process.stdout.write(formatSarif(result.findings, { root, files: readTree(args.dir), notes: result.notes }));
+    return code;
+  }
+  if (args.format === 'markdown') {
+    process.stdout.write(formatMarkdown(result.findings, { root, tree: args.dir, notes: result.notes }));
+    return code;
   }
   for (const n of result.notes) process.stderr.write(`WARNING: ${n}\n`);
   const took = ((Date.now() - started) / 1000).toFixed(1);

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
+import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
 import { buildModel, TreeModel } from './model';
 import {
@@ -15,7 +16,7 @@ import {
 } from './rules';
 import { SchemaRegistry } from './schema';
 import { secretsRule } from './secrets';
-import { asArray, isObject, parseYamlDocs, readTree, str } from './tree';
+import { asArray, isObject, isYamlFile, parseYamlDocs, readTree, str } from './tree';
 import { CheckOptions, Finding, TreeFiles, sortFindings } from './types';
 
 export * from './types';
@@ -23,6 +24,7 @@ export { buildModel, TreeModel, TreeObject, Stage } from './model';
 export { SchemaRegistry } from './schema';
 export { readTree } from './tree';
 export { CHART_CRD_PROVIDERS } from './crd-providers';
+export { CHECK_FORMATS, CheckFormat, formatMarkdown, formatSarif, formatText, RULE_DESCRIPTIONS } from './format';
 
 /**
  * `check`: validates a synthesized tree offline. Entry points:
@@ -89,9 +91,31 @@ export interface CheckResult {
   readonly objects: number;
 }
 
-/** Every rule, including `kubectl kustomize` of each stage folder of the tree. */
+/**
+ * Refuses what is not a tree: a missing path, a file, an empty folder, or a folder with no Flux
+ * Kustomization (nothing would be applied). Returns the problem, or undefined.
+ */
+export function treeInputProblem(dir: string, files?: TreeFiles): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return `${dir} does not exist (run npm run synth first, or pass the tree folder)`;
+  }
+  if (!stat.isDirectory()) return `${dir} is a file, not a tree folder (pass the folder synth writes, e.g. dist)`;
+  const all = files ?? readTree(dir);
+  if (all.size === 0) return `${dir} is an empty folder, not a tree (run npm run synth first)`;
+  const kustomization = /^kind:[ \t]*["']?Kustomization["']?[ \t]*$/m;
+  const hasFlux = [...all].some(([f, text]) => isYamlFile(f) && text.includes('kustomize.toolkit.fluxcd.io/') && kustomization.test(text));
+  if (!hasFlux) return `${dir} holds no Flux Kustomization (kustomize.toolkit.fluxcd.io), so it is not a tree Flux can apply; pass the folder synth writes, e.g. dist`;
+  return undefined;
+}
+
+/** Every rule, including `kubectl kustomize` of each stage folder of the tree. Throws on a path that is not a tree (treeInputProblem). */
 export async function checkTreeFull(dir: string, options: CheckOptions = {}): Promise<CheckResult> {
   const files = readTree(dir);
+  const problem = treeInputProblem(dir, files);
+  if (problem) throw new Error(problem);
   const notes: string[] = [];
   const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
   if (!registry) notes.push('no CRDs given (--crds): custom resources were not validated against schemas');
@@ -113,9 +137,7 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
 
 /** Human-readable findings, one block each: `file: object [rule]`, message, fix. */
 export function formatFindings(findings: readonly Finding[]): string {
-  return findings
-    .map((f) => `${f.file}${f.object ? `: ${f.object}` : ''} [${f.rule}]\n  ${f.message}\n  fix: ${f.fix}\n`)
-    .join('');
+  return formatText(findings);
 }
 
 export interface ConfigCheckSection {
