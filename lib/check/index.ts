@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
+import { ruleAppVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
 import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
 import { buildModel, TreeModel } from './model';
 import {
+  dependents,
   ruleContext,
   ruleCrdOrder,
   ruleCycles,
@@ -68,6 +70,10 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleHelmReleaseName(ctx),
     ...ruleDuplicateKeys(ctx),
     ...ruleVarNames(ctx),
+    ...ruleNamespaces(ctx),
+    ...ruleRootSource(ctx),
+    ...ruleReadiness(ctx, dependents(model)),
+    ...ruleAppVersions(ctx),
     ...secretsRule(model),
   ]);
 }

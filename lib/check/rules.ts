@@ -429,7 +429,7 @@ function providersOf(ctx: RuleContext): Provider[] {
  * about, so this stays linear in the size of the graph; a full transitive closure of every stage
  * is quadratic in time and memory (a 10,000-stage chain needed 1.7 GB).
  */
-function dependents(model: TreeModel): (p: string) => ReadonlySet<string> {
+export function dependents(model: TreeModel): (p: string) => ReadonlySet<string> {
   const reverse = new Map<string, string[]>();
   for (const s of model.stages.values()) {
     for (const d of s.dependsOn) {
@@ -454,6 +454,16 @@ function dependents(model: TreeModel): (p: string) => ReadonlySet<string> {
     memo.set(p, out);
     return out;
   };
+}
+
+/** True when `ancestor` applies `stage` (directly or through its children). */
+export function isAncestorStage(model: TreeModel, ancestor: string, stage: string): boolean {
+  const seen = new Set<string>();
+  for (let x = model.stages.get(stage)?.parent; x !== undefined && !seen.has(x); x = model.stages.get(x)?.parent) {
+    if (x === ancestor) return true;
+    seen.add(x);
+  }
+  return false;
 }
 
 function waitsFor(stage: Stage | undefined, hr: TreeObject): boolean {
@@ -496,14 +506,21 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
         const same = candidates.find((p) => p.stage === s.id);
         const p = same ?? candidates[0];
         const prov = ctx.model.stages.get(p.stage)!;
+        // A stage that applies the provider itself (the root applies every stage) cannot depend on
+        // it: the fix is to move the object down, never to make a parent depend on its child.
+        const ancestor = !same && isAncestorStage(ctx.model, s.id, p.stage);
         out.push({
           rule: 'crd-order',
           file: o.file,
           object: o.display,
-          message: same
+          message: ancestor
+            ? `stage ${s.id} applies it, and also applies stage ${p.stage} (whose ${p.object.display} installs its CRD, ${o.group}); ${s.id} cannot wait for its own child, so the object is applied before the CRD exists`
+            : same
             ? `is applied by stage ${s.id}, the same stage whose ${p.object.display} installs its CRD (${o.group}); the stage's dry-run fails before the CRD exists`
             : `stage ${s.id} applies it but does not depend on stage ${p.stage}, whose ${p.object.display} installs its CRD (${o.group}); Flux may apply it before the CRD exists`,
-          fix: same
+          fix: ancestor
+            ? `move ${o.display} out of ${s.path ? `${s.path}/` : 'the root folder '}into a stage that dependsOn ${p.stage} (do not add ${p.stage} to the dependsOn of ${s.id}: it applies ${p.stage} itself)`
+            : same
             ? `move ${o.display} to a stage that dependsOn ${s.id}`
             : `add {name: ${prov.name}, namespace: ${prov.namespace}} to spec.dependsOn of Kustomization ${s.id}`,
         });

@@ -1,0 +1,234 @@
+import { HELM_GROUP, isFluxKustomization, refKey, SOURCE_GROUP, TreeObject } from './model';
+import { RuleContext } from './rules';
+import { asArray, isClusterScoped, isObject, JsonObject, str } from './tree';
+import { Finding, ObjectRef } from './types';
+
+/**
+ * Flux rules beyond references: namespaces exist, the root source is reachable before the tree is
+ * applied, dependsOn targets and health checks can become ready, and AppDeployments resolve.
+ */
+
+/** Namespaces every cluster has. */
+const BUILTIN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+function spec(o: TreeObject): JsonObject {
+  return isObject(o.obj.spec) ? o.obj.spec : {};
+}
+
+/**
+ * Rule `namespace`: every namespace an applied object lives in (and every HelmRelease
+ * targetNamespace without install.createNamespace) is created by a Namespace of the tree, is a
+ * built-in namespace, is the namespace of a root Kustomization (bootstrap creates it), or is
+ * declared external (`Namespace/<name>`).
+ */
+export function ruleNamespaces(ctx: RuleContext): Finding[] {
+  const created = new Set<string>();
+  for (const o of ctx.model.applied) if (o.group === '' && o.kind === 'Namespace') created.add(o.name);
+  for (const r of ctx.model.roots) created.add(r.split('/')[0]);
+  const exists = (ns: string) => created.has(ns) || BUILTIN_NAMESPACES.has(ns) || ctx.isExternal({ kind: 'Namespace', name: ns }) || ns.includes('${');
+  const out: Finding[] = [];
+  const reported = new Set<string>();
+  const report = (o: TreeObject, ns: string, why: string) => {
+    const k = `${o.file}#${o.doc}#${ns}`;
+    if (reported.has(k)) return;
+    reported.add(k);
+    out.push({
+      rule: 'namespace',
+      file: o.file,
+      object: o.display,
+      message: `${why} "${ns}", but no stage of the tree creates Namespace ${ns} (and it is not declared external); the apply fails with "namespaces \\"${ns}\\" not found"`,
+      fix: `add a Namespace ${ns} to a stage this one depends on (e.g. the base stage), or declare it external: check.external Namespace/${ns} (--external Namespace/${ns})`,
+    });
+  };
+  for (const o of ctx.model.applied) {
+    if (o.namespace && isClusterScoped(o.group, o.kind, ctx.model.registry?.scopeOf(o.group, o.kind)) !== true && !exists(o.namespace)) {
+      report(o, o.namespace, 'it lives in namespace');
+    }
+    if (o.group === HELM_GROUP && o.kind === 'HelmRelease') {
+      const s = spec(o);
+      const target = str(s.targetNamespace);
+      const create = isObject(s.install) && s.install.createNamespace === true;
+      if (target && !create && !exists(target)) report(o, target, 'its Helm release installs into spec.targetNamespace');
+    }
+  }
+  return out;
+}
+
+function hostOf(url: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:?#]+)/i.exec(url) ?? /^[^@/]+@([^:/]+):/.exec(url);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/** Hosts the tree itself serves: in-cluster Service DNS names and Ingress/HTTPRoute hosts. */
+function treeHosts(ctx: RuleContext): Map<string, TreeObject> {
+  const out = new Map<string, TreeObject>();
+  for (const o of ctx.model.applied) {
+    const s = spec(o);
+    if (o.group === '' && o.kind === 'Service' && o.namespace) {
+      for (const h of [`${o.name}.${o.namespace}`, `${o.name}.${o.namespace}.svc`, `${o.name}.${o.namespace}.svc.cluster.local`]) out.set(h, o);
+    } else if (o.group === 'networking.k8s.io' && o.kind === 'Ingress') {
+      for (const r of asArray(s.rules)) if (isObject(r) && str(r.host)) out.set((r.host as string).toLowerCase(), o);
+    } else if (o.group === 'gateway.networking.k8s.io' && o.kind === 'HTTPRoute') {
+      for (const h of asArray(s.hostnames)) if (typeof h === 'string') out.set(h.toLowerCase(), o);
+    }
+  }
+  return out;
+}
+
+/** In-cluster addresses: `<svc>.<ns>.svc[.cluster.local]`, which only exist once something in the cluster serves them. */
+const IN_CLUSTER = /\.svc(\.cluster\.local)?$/;
+
+/**
+ * Rule `root-source`: the source a root Kustomization syncs from must be reachable before the
+ * tree is applied. A root source that points at a host the tree itself serves (its in-cluster
+ * Gitea, an Ingress of the tree) or at any in-cluster address can never bootstrap: nothing
+ * serves it until the tree it would deliver is applied.
+ */
+export function ruleRootSource(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  const hosts = treeHosts(ctx);
+  const releases = ctx.model.applied.filter((o) => o.group === HELM_GROUP && o.kind === 'HelmRelease');
+  for (const id of ctx.model.roots) {
+    const stage = ctx.model.stages.get(id);
+    if (!stage?.sourceRef) continue;
+    const ref = stage.sourceRef;
+    const src = ctx.model.rawObjects.find((x) => x.group === SOURCE_GROUP && refKey({ kind: x.kind, namespace: x.namespace, name: x.name }) === refKey(ref));
+    if (!src) continue;
+    const url = str(spec(src).url) ?? str(spec(src).endpoint);
+    const host = url ? hostOf(url) : undefined;
+    if (!host) continue;
+    const served = hosts.get(host);
+    // An in-cluster name whose Service comes from a chart of the tree (e.g. gitea-http.kommander.svc from HelmRelease gitea).
+    const chartServed = IN_CLUSTER.test(host) ? releases.find((r) => host.split('.')[0].startsWith(r.name) && host.split('.')[1] === (str(spec(r).targetNamespace) ?? r.namespace)) : undefined;
+    if (!served && !chartServed && !IN_CLUSTER.test(host)) continue;
+    const by = served ? `${served.display} of the tree serves it` : chartServed ? `HelmRelease ${chartServed.display} of the tree installs the service behind it` : 'it is an in-cluster address';
+    out.push({
+      rule: 'root-source',
+      file: src.file,
+      object: src.display,
+      message: `root Kustomization ${id} syncs from ${src.kind} ${src.namespace}/${src.name} at ${url}, but ${by}: before the tree is applied nothing serves ${host}, so Flux can never bootstrap from it`,
+      fix: `point the root ${src.kind} at a repository reachable before the tree exists (the external git.url), and let the in-tree service host a mirror for the stages that need it`,
+    });
+  }
+  return out;
+}
+
+function isAncestor(ctx: RuleContext, ancestor: string, of: string): boolean {
+  for (let s = ctx.model.stages.get(of)?.parent; s !== undefined; s = ctx.model.stages.get(s)?.parent) if (s === ancestor) return true;
+  return false;
+}
+
+/**
+ * Rule `readiness`: a dependsOn target or a health check that can never become ready blocks the
+ * stage forever: a suspended target, a health-checked object that no stage applies, or one that is
+ * applied only by a stage that itself waits for this one (a deadlock), or a root that depends on
+ * its own child.
+ */
+export function ruleReadiness(ctx: RuleContext, dependentsOf: (p: string) => ReadonlySet<string>): Finding[] {
+  const out: Finding[] = [];
+  const suspended = new Map<string, TreeObject>();
+  for (const o of ctx.model.applied) if ((isFluxKustomization(o) || (o.group === HELM_GROUP && o.kind === 'HelmRelease')) && spec(o).suspend === true) suspended.set(`${o.kind}/${o.namespace}/${o.name}`, o);
+  const check = (o: TreeObject, field: string, ref: ObjectRef) => {
+    const sus = suspended.get(`${ref.kind}/${ref.namespace}/${ref.name}`);
+    if (sus) {
+      out.push({
+        rule: 'readiness',
+        file: o.file,
+        object: o.display,
+        message: `${field} → ${refKey(ref)} is suspended (spec.suspend: true), so it never becomes ready and ${o.display} waits forever`,
+        fix: `remove the suspend from ${sus.display}, or drop it from ${field}`,
+      });
+    }
+  };
+  for (const s of ctx.model.stages.values()) {
+    for (const [i, d] of s.dependsOn.entries()) {
+      check(s.object, `spec.dependsOn[${i}]`, d);
+      const did = `${d.namespace}/${d.name}`;
+      if (isAncestor(ctx, s.id, did)) {
+        out.push({
+          rule: 'readiness',
+          file: s.object.file,
+          object: s.object.display,
+          message: `spec.dependsOn[${i}] → ${did}, a stage that ${s.id} itself applies: ${did} is created only once ${s.id} is applied, and ${s.id} waits for it (a deadlock)`,
+          fix: `remove ${did} from spec.dependsOn of ${s.id}; move what needs ${did} into a stage that depends on it`,
+        });
+      }
+    }
+    const sp = spec(s.object);
+    for (const [i, h] of asArray(sp.healthChecks).entries()) {
+      if (!isObject(h) || !str(h.kind) || !str(h.name)) continue;
+      const hGroup = (str(h.apiVersion) ?? '').includes('/') ? (h.apiVersion as string).slice(0, (h.apiVersion as string).lastIndexOf('/')) : '';
+      const cluster = isClusterScoped(hGroup, h.kind as string, ctx.model.registry?.scopeOf(hGroup, h.kind as string)) === true;
+      const ref: ObjectRef = { kind: h.kind as string, name: h.name as string, namespace: cluster ? undefined : str(h.namespace) ?? s.namespace };
+      check(s.object, `spec.healthChecks[${i}]`, ref);
+      const targets = ctx.applied.get(refKey(ref)) ?? [];
+      if (targets.length === 0) {
+        if (ctx.isExternal(ref)) continue;
+        out.push({
+          rule: 'readiness',
+          file: s.object.file,
+          object: s.object.display,
+          message: `spec.healthChecks[${i}] → ${refKey(ref)}: no stage of the tree applies it, so the health check never passes and ${s.id} never becomes ready`,
+          fix: `correct the health check (kind, name, namespace), apply ${refKey(ref)} in ${s.id}, or declare it external`,
+        });
+        continue;
+      }
+      const waiting = dependentsOf(s.id);
+      if (targets.every((t) => t.stage !== undefined && t.stage !== s.id && waiting.has(t.stage))) {
+        out.push({
+          rule: 'readiness',
+          file: s.object.file,
+          object: s.object.display,
+          message: `spec.healthChecks[${i}] → ${refKey(ref)} is applied only by stage ${targets[0].stage}, which depends on ${s.id}: each waits for the other (a deadlock)`,
+          fix: `health-check ${refKey(ref)} in ${targets[0].stage} instead, or move it into ${s.id}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** `applications/<app>/<version>/…` or `services/<app>/<version>/…` (kommander-applications layouts). */
+const APP_FOLDER = /^(?:.*\/)?(?:applications|services)\/([^/]+)\/([^/]+)\//;
+
+/**
+ * Rule `app-version`: every Kommander AppDeployment's `spec.appRef` (`<app>-<version>`) resolves
+ * to an app the tree carries: a ClusterApp/App object of that name, or an app folder
+ * `applications/<app>/<version>/` (from which Kommander creates the ClusterApp), or one declared
+ * external (`ClusterApp/<name>`).
+ */
+export function ruleAppVersions(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  const known = new Set<string>();
+  const byApp = new Map<string, Set<string>>();
+  const add = (app: string, version: string) => {
+    known.add(`${app}-${version}`);
+    if (!byApp.has(app)) byApp.set(app, new Set());
+    byApp.get(app)!.add(version);
+  };
+  for (const f of ctx.model.files.keys()) {
+    const m = APP_FOLDER.exec(f);
+    if (m) add(m[1], m[2]);
+  }
+  for (const o of ctx.model.rawObjects) if (o.group.startsWith('apps.kommander.') && (o.kind === 'ClusterApp' || o.kind === 'App')) known.add(o.name);
+  for (const o of ctx.model.applied) {
+    if (!o.group.startsWith('apps.kommander.') || o.kind !== 'AppDeployment') continue;
+    const ref = isObject(spec(o).appRef) ? (spec(o).appRef as JsonObject) : {};
+    const name = str(ref.name);
+    const kind = str(ref.kind) ?? 'ClusterApp';
+    if (!name || name.includes('${') || known.has(name) || ctx.isExternal({ kind, name, namespace: kind === 'App' ? o.namespace : undefined })) continue;
+    const m = /^(.*)-(v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?)$/.exec(name);
+    const app = m ? m[1] : name;
+    const versions = [...(byApp.get(app) ?? [])].sort();
+    out.push({
+      rule: 'app-version',
+      file: o.file,
+      object: o.display,
+      message: `spec.appRef → ${kind} ${name}: the tree carries no such app (${versions.length ? `it has ${app} ${versions.join(', ')}` : `no version of ${app}`}); Kommander never deploys it`,
+      fix: versions.length
+        ? `set apps.${app}.version to ${versions[versions.length - 1]} (a version the release carries), or add the app folder applications/${app}/${m ? m[2] : '<version>'}`
+        : `add the app (applications/${app}/<version>/ in the release tree), remove apps.${app} from the config, or declare it external: check.external ${kind}/${name}`,
+    });
+  }
+  return out;
+}
