@@ -519,7 +519,7 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
             ? `is applied by stage ${s.id}, the same stage whose ${p.object.display} installs its CRD (${o.group}); the stage's dry-run fails before the CRD exists`
             : `stage ${s.id} applies it but does not depend on stage ${p.stage}, whose ${p.object.display} installs its CRD (${o.group}); Flux may apply it before the CRD exists`,
           fix: ancestor
-            ? `move ${o.display} out of ${s.path ? `${s.path}/` : 'the root folder '}into a stage that dependsOn ${p.stage} (do not add ${p.stage} to the dependsOn of ${s.id}: it applies ${p.stage} itself)`
+            ? `move ${o.display} out of ${s.path ? `${s.path}/` : 'the root folder'} into a stage that dependsOn ${p.stage} (do not add ${p.stage} to the dependsOn of ${s.id}: it applies ${p.stage} itself)`
             : same
             ? `move ${o.display} to a stage that dependsOn ${s.id}`
             : `add {name: ${prov.name}, namespace: ${prov.namespace}} to spec.dependsOn of Kustomization ${s.id}`,
