@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { airgapFiles } from './airgap';
 import { ConfigError, loadConfig } from './config/load';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
@@ -17,7 +18,8 @@ export function synthesize(config: PlatformConfig): RenderedFile[] {
   const rollout = renderRollout(new Map(rendered.map((f) => [f.path, f.content.toString()])), {
     parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
   });
-  const files = [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // AIRGAP.md / AIRGAP.json for an air-gapped config (lib/airgap.ts; hook added by issue 11).
+  const files = [...rendered, { path: 'ROLLOUT.md', content: rollout }, ...airgapFiles(config, rendered)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const leaks = files.filter((f) => containsAgeIdentity(f.content.toString()));
   if (leaks.length) {
     throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);

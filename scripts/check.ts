@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       externalCrds: [...args.externalCrds, ...fromConfig.externalCrds],
       external: [...args.external, ...fromConfig.external],
       kustomize: args.kustomize,
+      airgapMirrors: fromConfig.airgapMirrors,
     });
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);

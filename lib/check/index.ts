@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { airgapFindings } from '../airgap';
 import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
 import { ruleAppVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
 import { formatText } from './format';
@@ -74,6 +75,7 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleRootSource(ctx),
     ...ruleReadiness(ctx, dependents(model)),
     ...ruleAppVersions(ctx),
+    ...(options.airgapMirrors ? airgapFindings(model, { mirrors: options.airgapMirrors }) : []),
     ...secretsRule(model),
   ]);
 }
@@ -149,6 +151,8 @@ export function formatFindings(findings: readonly Finding[]): string {
 export interface ConfigCheckSection {
   readonly external: string[];
   readonly externalCrds: string[];
+  /** `airgapped.helmMirror` when `airgapped.enabled` (rule `airgap`). */
+  readonly airgapMirrors?: string[];
 }
 
 /**
@@ -165,8 +169,10 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
     const { loadConfig } = require('../config/load') as typeof import('../config/load');
     const { checkDeclarations } = require('../platform') as typeof import('../platform');
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const d = checkDeclarations(loadConfig(configFile));
-    return { external: [...d.external], externalCrds: [...d.externalCrds] };
+    const c = loadConfig(configFile);
+    const d = checkDeclarations(c);
+    const airgap = c.airgapped.enabled ? { airgapMirrors: c.airgapped.helmMirror ? [c.airgapped.helmMirror] : [] } : {};
+    return { external: [...d.external], externalCrds: [...d.externalCrds], ...airgap };
   } catch {
     // an invalid config is reported by synth; fall back to the raw section
   }

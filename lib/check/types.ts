@@ -65,6 +65,11 @@ export interface CheckOptions {
    * may be `*`. References to them are not errors. @default []
    */
   readonly external?: readonly string[];
+  /**
+   * Air-gapped config: every source must pull from one of these mirror URLs (rule `airgap`).
+   * @default - not air-gapped: the rule does not run
+   */
+  readonly airgapMirrors?: readonly string[];
   /** Run `kubectl kustomize` on every stage folder (only in the async entry points). @default true */
   readonly kustomize?: boolean;
 }
