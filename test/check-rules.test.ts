@@ -274,6 +274,73 @@ describe('check: the release', () => {
   });
 });
 
+describe('check: the version set', () => {
+  const gitChart = (version: string) =>
+    y({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'dashboard', namespace: 'kommander' },
+      spec: { interval: '10m', chart: { spec: { chart: './charts/dashboard', version, sourceRef: { kind: 'GitRepository', name: 'kommander-flux', namespace: 'kommander-flux' } } } },
+    });
+
+  test('fails a Git-sourced chart whose version is not the one in the tree, or whose folder is missing (chart-version)', () => {
+    // GIVEN a HelmRelease building ./charts/dashboard from the tree's own repository, which holds version 1.1.0
+    const tree = sampleTree();
+    tree.set('charts/dashboard/Chart.yaml', 'apiVersion: v2\nname: dashboard\nversion: 1.1.0\n');
+    addToFolder(tree, 'kommander/apps', { 'helmrelease-dashboard.yaml': gitChart('1.2.0') });
+    expect(findings(tree, 'chart-version')).toEqual([
+      {
+        rule: 'chart-version',
+        file: 'kommander/apps/helmrelease-dashboard.yaml',
+        object: 'HelmRelease/kommander/dashboard',
+        message: 'spec.chart.spec.version is 1.2.0, but charts/dashboard/Chart.yaml in the tree is version 1.1.0; for a Git source Flux builds the chart at the path, so 1.1.0 is deployed, not 1.2.0',
+        fix: 'set the version to 1.1.0, or put chart 1.2.0 at charts/dashboard/',
+      },
+    ]);
+    // AND the matching version passes, a missing folder fails
+    addToFolder(tree, 'kommander/apps', { 'helmrelease-dashboard.yaml': gitChart('1.1.0') });
+    expect(findings(tree, 'chart-version')).toEqual([]);
+    tree.delete('charts/dashboard/Chart.yaml');
+    expect(findings(tree, 'chart-version').map((f) => f.message)).toEqual([
+      'spec.chart.spec.chart "./charts/dashboard" of GitRepository/kommander-flux/kommander-flux (this tree\'s repository) has no Chart.yaml in the tree; source-controller fails with "no chart found"',
+    ]);
+  });
+
+  test('fails a Gardener extension that does not match the component vector (component-version)', () => {
+    // GIVEN a (fixture) vector pinning networking-calico v1.59.0, and an Extension deploying v1.58.0
+    const vector = [
+      { component: 'github.com/gardener/gardener-extension-networking-calico', version: 'v1.59.0', charts: ['networking-calico', 'admission-calico-runtime'], configKey: 'gardener.extensions.networking-calico.version' },
+    ];
+    const tree = sampleTree();
+    const ext = (tag: string) =>
+      y({
+        apiVersion: 'operator.gardener.cloud/v1alpha1',
+        kind: 'Extension',
+        metadata: { name: 'networking-calico' },
+        spec: {
+          deployment: {
+            admission: { runtimeCluster: { helm: { ociRepository: { ref: `europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions/admission-calico-runtime:v1.59.0` } } } },
+            extension: { helm: { ociRepository: { ref: `europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions/networking-calico:${tag}` } } },
+          },
+          resources: [{ kind: 'Network', type: 'calico' }],
+        },
+      });
+    addToFolder(tree, 'kommander/apps', { 'extension-networking-calico.yaml': ext('v1.58.0') });
+    const opts = { ...OPTS, componentVector: vector };
+    expect(findings(tree, 'component-version', opts)).toEqual([
+      {
+        rule: 'component-version',
+        file: 'kommander/apps/extension-networking-calico.yaml',
+        object: 'Extension/networking-calico',
+        message: 'spec.deployment.extension.helm.ociRepository.ref deploys networking-calico v1.58.0, but the component vector pins github.com/gardener/gardener-extension-networking-calico at v1.59.0',
+        fix: 'set gardener.extensions.networking-calico.version to v1.59.0 (or remove it: the vector decides the version)',
+      },
+    ]);
+    addToFolder(tree, 'kommander/apps', { 'extension-networking-calico.yaml': ext('v1.59.0') });
+    expect(findings(tree, 'component-version', opts)).toEqual([]);
+  });
+});
+
 describe('check: inputs and output formats', () => {
   test('fails a path that is a file, an empty folder, or a folder without a Flux Kustomization', () => {
     const empty = tmpDir('check-empty');

@@ -232,3 +232,114 @@ export function ruleAppVersions(ctx: RuleContext): Finding[] {
   }
   return out;
 }
+
+/** `version:` of a Chart.yaml text. */
+function chartYamlVersion(text: string): string | undefined {
+  const m = /^version:[ \t]*["']?([^"'\s#]+)["']?/m.exec(text);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Rule `chart-version`: a HelmRelease whose chart comes from this tree's own Git repository
+ * (`chart.spec.sourceRef` a GitRepository of the tree) needs the chart folder in the tree, and
+ * when it names a version, the folder's Chart.yaml must have it (source-controller builds the
+ * chart from the path and ignores `version` for Git sources, so a mismatch deploys another version
+ * than the one asked for).
+ */
+export function ruleChartVersions(ctx: RuleContext): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const o of [...ctx.model.applied, ...ctx.model.rawObjects]) {
+    if (o.group !== HELM_GROUP || o.kind !== 'HelmRelease') continue;
+    const k = `${o.file}#${o.doc}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const s = spec(o);
+    const chart = isObject(s.chart) && isObject(s.chart.spec) ? s.chart.spec : undefined;
+    if (!chart || !isObject(chart.sourceRef) || chart.sourceRef.kind !== 'GitRepository' || !str(chart.sourceRef.name) || !str(chart.chart)) continue;
+    const ref: ObjectRef = { kind: 'GitRepository', name: chart.sourceRef.name as string, namespace: str(chart.sourceRef.namespace) ?? o.namespace };
+    if (JSON.stringify(ref).includes('${') || (chart.chart as string).includes('${') || !ctx.model.treeSources.has(refKey(ref))) continue;
+    const folder = (chart.chart as string).replace(/^\.\//, '').replace(/\/+$/, '');
+    const chartFile = ctx.model.files.has(`${folder}/Chart.yaml`) ? `${folder}/Chart.yaml` : undefined;
+    const version = str(chart.version);
+    if (!chartFile) {
+      out.push({
+        rule: 'chart-version',
+        file: o.file,
+        object: o.display,
+        message: `spec.chart.spec.chart "${chart.chart as string}" of ${refKey(ref)} (this tree's repository) has no Chart.yaml in the tree; source-controller fails with "no chart found"`,
+        fix: `add the chart folder ${folder}/ (with Chart.yaml) to the tree, or correct spec.chart.spec.chart`,
+      });
+      continue;
+    }
+    const have = chartYamlVersion(ctx.model.files.get(chartFile) ?? '');
+    if (version && version !== '*' && !version.includes('${') && have !== undefined && have.replace(/^v/, '') !== version.replace(/^v/, '')) {
+      out.push({
+        rule: 'chart-version',
+        file: o.file,
+        object: o.display,
+        message: `spec.chart.spec.version is ${version}, but ${chartFile} in the tree is version ${have}; for a Git source Flux builds the chart at the path, so ${have} is deployed, not ${version}`,
+        fix: `set the version to ${have}, or put chart ${version} at ${folder}/`,
+      });
+    }
+  }
+  return out;
+}
+
+/** One component of a released version set (a gardener-landscape-kit component vector). */
+export interface ExpectedComponent {
+  /** Component name, e.g. `github.com/gardener/gardener-extension-networking-calico`. */
+  readonly component: string;
+  readonly version: string;
+  /** Chart names (last path segment of the chart repository) that belong to the component, e.g. `networking-calico`. */
+  readonly charts: readonly string[];
+  /** The config key that sets the version in the tree (named in the fix). @default - none */
+  readonly configKey?: string;
+}
+
+/** Versioned chart references of the applied objects: HelmRelease charts, OCIRepository tags, `<repo>:<tag>` refs (Gardener Extensions). */
+function chartRefs(ctx: RuleContext): { chart: string; version: string; object: TreeObject; field: string }[] {
+  const out: { chart: string; version: string; object: TreeObject; field: string }[] = [];
+  const walk = (o: TreeObject, x: unknown, p: string) => {
+    if (typeof x === 'string') {
+      const m = /^(?:oci:\/\/)?[a-z0-9.-]+(?::\d+)?\/(?:[^:@\s]+\/)?([^/:@\s]+):(v?\d[^\s@]*)$/.exec(x);
+      if (m && p.endsWith('.ref')) out.push({ chart: m[1], version: m[2], object: o, field: p });
+    } else if (Array.isArray(x)) x.forEach((v, i) => walk(o, v, `${p}[${i}]`));
+    else if (isObject(x)) for (const [k, v] of Object.entries(x)) walk(o, v, p ? `${p}.${k}` : k);
+  };
+  for (const o of ctx.model.applied) {
+    const s = spec(o);
+    if (o.group === HELM_GROUP && o.kind === 'HelmRelease') {
+      const chart = isObject(s.chart) && isObject(s.chart.spec) ? s.chart.spec : undefined;
+      if (chart && str(chart.chart) && str(chart.version)) out.push({ chart: (chart.chart as string).split('/').pop() as string, version: chart.version as string, object: o, field: 'spec.chart.spec.version' });
+    } else if (o.group === SOURCE_GROUP && o.kind === 'OCIRepository' && isObject(s.ref) && str(s.ref.tag) && str(s.url)) {
+      out.push({ chart: (s.url as string).split('/').pop() as string, version: s.ref.tag as string, object: o, field: 'spec.ref.tag' });
+    } else if (o.group === 'operator.gardener.cloud') {
+      walk(o, s, 'spec');
+    }
+  }
+  return out;
+}
+
+/**
+ * Rule `component-version`: every chart of a component of the version set is deployed at the
+ * component's version (the vector is supplied by the config; check only compares).
+ */
+export function ruleComponentVersions(ctx: RuleContext, expected: readonly ExpectedComponent[]): Finding[] {
+  if (expected.length === 0) return [];
+  const byChart = new Map<string, ExpectedComponent>();
+  for (const c of expected) for (const ch of c.charts) byChart.set(ch, c);
+  const out: Finding[] = [];
+  for (const r of chartRefs(ctx)) {
+    const c = byChart.get(r.chart);
+    if (!c || r.version.includes('${') || r.version.replace(/^v/, '') === c.version.replace(/^v/, '')) continue;
+    out.push({
+      rule: 'component-version',
+      file: r.object.file,
+      object: r.object.display,
+      message: `${r.field} deploys ${r.chart} ${r.version}, but the component vector pins ${c.component} at ${c.version}`,
+      fix: c.configKey ? `set ${c.configKey} to ${c.version} (or remove it: the vector decides the version)` : `deploy ${r.chart} ${c.version}, the version of ${c.component} in the vector`,
+    });
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { airgapFindings } from '../airgap';
 import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
-import { ruleAppVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
+import { ruleAppVersions, ruleChartVersions, ruleComponentVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
 import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
 import { buildModel, TreeModel } from './model';
@@ -75,6 +75,8 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleRootSource(ctx),
     ...ruleReadiness(ctx, dependents(model)),
     ...ruleAppVersions(ctx),
+    ...ruleChartVersions(ctx),
+    ...ruleComponentVersions(ctx, options.componentVector ?? []),
     ...(options.airgapMirrors ? airgapFindings(model, { mirrors: options.airgapMirrors }) : []),
     ...secretsRule(model),
   ]);

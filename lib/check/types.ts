@@ -70,6 +70,11 @@ export interface CheckOptions {
    * @default - not air-gapped: the rule does not run
    */
   readonly airgapMirrors?: readonly string[];
+  /**
+   * The released version set (e.g. Gardener's component vector): every chart of a component
+   * must be deployed at its version (rule `component-version`). @default []
+   */
+  readonly componentVector?: readonly { readonly component: string; readonly version: string; readonly charts: readonly string[]; readonly configKey?: string }[];
   /** Run `kubectl kustomize` on every stage folder (only in the async entry points). @default true */
   readonly kustomize?: boolean;
 }
