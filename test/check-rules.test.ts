@@ -213,6 +213,7 @@ describe('check: Flux exactly', () => {
         message:
           'root Kustomization kommander-flux/kommander-flux syncs from GitRepository kommander-flux/kommander-flux at http://gitea-http.kommander.svc.cluster.local:3000/kommander/kommander.git, but HelmRelease HelmRelease/kommander/gitea of the tree installs the service behind it: before the tree is applied nothing serves gitea-http.kommander.svc.cluster.local, so Flux can never bootstrap from it',
         fix: 'point the root GitRepository at a repository reachable before the tree exists (the external git.url), and let the in-tree service host a mirror for the stages that need it',
+        configKey: 'git.url',
       },
     ]);
   });
@@ -266,6 +267,7 @@ describe('check: the release', () => {
         object: 'AppDeployment/kommander/reloader',
         message: 'spec.appRef → ClusterApp reloader-9.9.9: the tree carries no such app (it has reloader 2.2.11); Kommander never deploys it',
         fix: 'set apps.reloader.version to 2.2.11 (a version the release carries), or add the app folder applications/reloader/9.9.9',
+        configKey: 'apps.reloader.version',
       },
     ]);
     // AND the version the tree carries resolves
@@ -334,6 +336,7 @@ describe('check: the version set', () => {
         object: 'Extension/networking-calico',
         message: 'spec.deployment.extension.helm.ociRepository.ref deploys networking-calico v1.58.0, but the component vector pins github.com/gardener/gardener-extension-networking-calico at v1.59.0',
         fix: 'set gardener.extensions.networking-calico.version to v1.59.0 (or remove it: the vector decides the version)',
+        configKey: 'gardener.extensions.networking-calico.version',
       },
     ]);
     addToFolder(tree, 'kommander/apps', { 'extension-networking-calico.yaml': ext('v1.59.0') });

@@ -61,7 +61,7 @@ function repoPath(root: string | undefined, file: string): string {
 
 /** Human-readable findings, one block each: `file: object [rule]`, message, fix. */
 export function formatText(findings: readonly Finding[]): string {
-  return findings.map((f) => `${f.file}${f.object ? `: ${f.object}` : ''} [${f.rule}]\n  ${f.message}\n  fix: ${f.fix}\n`).join('');
+  return findings.map((f) => `${f.file}${f.object ? `: ${f.object}` : ''} [${f.rule}]\n  ${f.message}\n${f.configKey ? `  config: ${f.configKey}\n` : ''}  fix: ${f.fix}\n`).join('');
 }
 
 /** SARIF 2.1.0 log (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html). */
@@ -83,7 +83,7 @@ export function formatSarif(findings: readonly Finding[], opts: FormatOptions = 
           ruleId: f.rule,
           ruleIndex: index.get(f.rule),
           level: 'error',
-          message: { text: `${f.object ? `${f.object}: ` : ''}${f.message}\nfix: ${f.fix}` },
+          message: { text: `${f.object ? `${f.object}: ` : ''}${f.message}${f.configKey ? `\nconfig: ${f.configKey}` : ''}\nfix: ${f.fix}` },
           locations: [
             {
               physicalLocation: { artifactLocation: { uri: repoPath(opts.root, f.file), uriBaseId: '%SRCROOT%' }, region: { startLine: lineOf(opts.files, f) } },
@@ -113,7 +113,9 @@ export function formatMarkdown(findings: readonly Finding[], opts: FormatOptions
   const byRule = new Map<string, number>();
   for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
   out.push(`**${findings.length} finding(s)**: ${[...byRule.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, n]) => `\`${r}\` ${n}`).join(', ')}`, '');
-  out.push('| Rule | File | Object | Problem | Fix |', '| --- | --- | --- | --- | --- |');
-  for (const f of findings) out.push(`| \`${f.rule}\` | \`${md(repoPath(opts.root, f.file))}\` | ${f.object ? `\`${md(f.object)}\`` : '–'} | ${md(f.message)} | ${md(f.fix)} |`);
+  out.push('| Rule | File | Object | Problem | Config key | Fix |', '| --- | --- | --- | --- | --- | --- |');
+  for (const f of findings) {
+    out.push(`| \`${f.rule}\` | \`${md(repoPath(opts.root, f.file))}\` | ${f.object ? `\`${md(f.object)}\`` : '–'} | ${md(f.message)} | ${f.configKey ? `\`${md(f.configKey)}\`` : '–'} | ${md(f.fix)} |`);
+  }
   return out.join('\n') + '\n';
 }

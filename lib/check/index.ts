@@ -5,7 +5,7 @@ import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleName
 import { ruleAppVersions, ruleChartVersions, ruleComponentVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
 import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
-import { buildModel, TreeModel } from './model';
+import { buildModel, TreeModel, TreeObject } from './model';
 import {
   dependents,
   ruleContext,
@@ -53,10 +53,47 @@ export function loadRegistry(crdDirs: readonly string[]): SchemaRegistry {
   return reg;
 }
 
+/**
+ * The platform config key that produced an object, from the names the synthesizer gives its
+ * objects (AppDeployment `<app>` and its `<app>-overrides` ConfigMap from `apps.<app>`, catalog
+ * GitRepositories from `catalog.repositories`, Gardener Extensions from `gardener.extensions`,
+ * the root GitRepository from `git.url`).
+ */
+export function configKeyOf(model: TreeModel, f: Finding, index = objectIndex(model)): string | undefined {
+  const [kind, ...rest] = f.object.split('/');
+  const name = rest[rest.length - 1];
+  if (!kind || !name) return undefined;
+  const group = index.get(`${f.object}\u0000${f.file}`)?.group ?? '';
+  if (kind === 'AppDeployment' && group.startsWith('apps.kommander.')) return f.rule === 'app-version' ? `apps.${name}.version` : `apps.${name}`;
+  if (kind === 'ConfigMap' && name.endsWith('-overrides') && f.file.includes('appdeployments/')) return `apps.${name.slice(0, -'-overrides'.length)}.values`;
+  if (kind === 'GitRepository' && f.file.includes('/catalogs/')) return `catalog.repositories[name=${name}]`;
+  if (kind === 'Extension' && group === 'operator.gardener.cloud') return f.rule === 'component-version' ? `gardener.extensions.${name}.version` : `gardener.extensions.${name}`;
+  if (kind === 'GitRepository' && model.roots.some((r) => model.stages.get(r)?.sourceRef?.name === name)) return 'git.url';
+  return undefined;
+}
+
+function objectIndex(model: TreeModel): Map<string, TreeObject> {
+  const out = new Map<string, TreeObject>();
+  for (const x of [...model.applied, ...model.rawObjects]) {
+    const k = `${x.display}\u0000${x.file}`;
+    if (!out.has(k)) out.set(k, x);
+  }
+  return out;
+}
+
 /** Runs every static rule on a model. */
 export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
+  const raw = runRulesRaw(model, options);
+  const index = raw.length > 0 ? objectIndex(model) : new Map<string, TreeObject>();
+  return sortFindings(raw.map((f) => {
+    const configKey = f.configKey ?? configKeyOf(model, f, index);
+    return configKey ? { ...f, configKey } : f;
+  }));
+}
+
+function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
   const ctx = ruleContext(model, options);
-  return sortFindings([
+  return ([
     ...ruleKustomizationPaths(ctx),
     ...ruleReferences(ctx),
     ...ruleCycles(ctx),

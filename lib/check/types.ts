@@ -42,6 +42,8 @@ export interface Finding {
   readonly message: string;
   /** What to do about it. */
   readonly fix: string;
+  /** The platform config key that produced the object, when known (e.g. `apps.gatekeeper.version`). */
+  readonly configKey?: string;
 }
 
 /** A reference to an object, as written in a Flux spec after namespace defaulting. */
