@@ -176,6 +176,26 @@ describe('check: Flux exactly', () => {
     expect(f.fix).toBe('rename the key "ca-name" to letters, digits and "_" (e.g. ca_name), or move that data out of the substituteFrom source');
   });
 
+  test('fails ${var:=default} in a stage whose postBuild defines no variable: Flux does not substitute at all (substitution)', () => {
+    // GIVEN the apps stage with `postBuild: {}` and a defaulted variable in one of its objects
+    const tree = sampleTree();
+    editObject(tree, 'clusters/management/kustomization-kommander-apps.yaml', (o) => (spec(o).postBuild = { substitute: {} }));
+    editObject(tree, 'kommander/apps/configmap-dashboard.yaml', (o) => ((o.data as Obj).title = '${title:=Dashboard}'));
+    // WHEN checked THEN the literal is reported (fluxcd/pkg kustomize_varsub.go: `len(vars) > 0 || options.Always`)
+    expect(findings(tree, 'substitution')).toEqual([
+      {
+        rule: 'substitution',
+        file: 'kommander/apps/configmap-dashboard.yaml',
+        object: 'ConfigMap/kommander/dashboard',
+        message: 'Kustomization kommander-flux/kommander-apps has postBuild but defines no variable, so Flux does not substitute (substituteStrategy WithVariables, the default): ${title:=Dashboard} is applied literally',
+        fix: 'set spec.postBuild.substituteStrategy: Always on kommander-flux/kommander-apps, or define a variable in postBuild.substitute',
+      },
+    ]);
+    // AND with substituteStrategy Always the default applies
+    editObject(tree, 'clusters/management/kustomization-kommander-apps.yaml', (o) => (spec(o).postBuild = { substituteStrategy: 'Always' }));
+    expect(findings(tree, 'substitution')).toEqual([]);
+  });
+
   test('fails a Secret in a namespace nothing creates, and accepts a declared external namespace (namespace)', () => {
     // GIVEN `secrets -- set apps/db …`: an encrypted Secret in namespace apps, which no stage creates
     const tree = sampleTree();

@@ -350,6 +350,24 @@ export function ruleDuplicates(ctx: RuleContext): Finding[] {
 export function ruleSubstitution(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   for (const s of ctx.model.stages.values()) {
+    if (s.hasPostBuild && !s.substitutes) {
+      // postBuild without any variable: kustomize-controller does not substitute at all, so
+      // `${var:=default}` reaches the API server literally.
+      for (const o of s.objects) {
+        const text = ctx.model.files.get(o.file) ?? '';
+        if (!text.includes('${')) continue;
+        const uses = findVarUses(JSON.stringify(o.obj));
+        if (uses.length === 0) continue;
+        out.push({
+          rule: 'substitution',
+          file: o.file,
+          object: o.display,
+          message: `Kustomization ${s.id} has postBuild but defines no variable, so Flux does not substitute (substituteStrategy WithVariables, the default): ${[...new Set(uses.map((u) => u.expr))].sort().join(', ')} is applied literally`,
+          fix: `set spec.postBuild.substituteStrategy: Always on ${s.id}, or define a variable in postBuild.substitute`,
+        });
+      }
+      continue;
+    }
     if (!s.substitutes || !s.varsComplete) continue;
     const objectsByDoc = new Map<string, TreeObject>();
     for (const o of s.objects) objectsByDoc.set(`${o.file}#${o.doc}`, o);
