@@ -120,6 +120,8 @@ export function ruleCel(ctx: RuleContext): Finding[] {
     if (CORE_GROUPS.has(o.group)) continue;
     const { crd, violations } = reg.validateCel(o.obj);
     for (const v of violations) {
+      // A value still holding a `${var}` (unknown at check time, e.g. from a SOPS Secret) is the substitution rule's business.
+      if (JSON.stringify(valueAtPath(o.obj, v.schemaPath) ?? '').includes('${')) continue;
       const at = v.path || '(root)';
       out.push({
         rule: 'cel',
@@ -131,6 +133,18 @@ export function ruleCel(ctx: RuleContext): Finding[] {
     }
   }
   return out;
+}
+
+/** The value at a schema path (`spec.kubeConfig`; `[]`/`{}` segments return the whole list/map). */
+function valueAtPath(obj: unknown, schemaPath: string): unknown {
+  let cur: unknown = obj;
+  for (const seg of schemaPath.split('.').filter(Boolean)) {
+    const key = seg.replace(/(\[\]|\{\})+$/, '');
+    if (!isObject(cur)) return undefined;
+    cur = cur[key];
+    if (key !== seg) return cur;
+  }
+  return cur;
 }
 
 /** Cluster-scoped objects must not carry a namespace (rule `scope`). */
