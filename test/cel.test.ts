@@ -242,3 +242,36 @@ describe('cel: Kubernetes semantics', () => {
     expect(() => compile('self.a ==')).toThrow();
   });
 });
+
+/**
+ * The examples of https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-rules
+ * (the "Validation rules" table: rule, and what it checks), each with one value that satisfies it
+ * and one that does not. They show that the CEL core evaluates rules the way the API server does
+ * (macros `all`/`exists`/`filter`, `in` on maps and lists, `matches`, `startsWith`, `type()`,
+ * int-or-string). Rules with timestamps/durations (`self.created + self.ttl < self.expired`) are
+ * left out: no CRD in use has a date-time or duration field with a rule.
+ */
+describe('cel: the Kubernetes documentation examples', () => {
+  const obj = (props: JsonObject, rule: string) => new CelSchema({ type: 'object', properties: { spec: { type: 'object', properties: props, 'x-kubernetes-validations': [{ rule }] } } });
+  const int = { type: 'integer' };
+  const str = { type: 'string' };
+  const cases: [string, JsonObject, unknown, unknown][] = [
+    ['self.minReplicas <= self.replicas && self.replicas <= self.maxReplicas', { minReplicas: int, replicas: int, maxReplicas: int }, { minReplicas: 1, replicas: 2, maxReplicas: 3 }, { minReplicas: 1, replicas: 5, maxReplicas: 3 }],
+    ["'Available' in self.stateCounts", { stateCounts: { type: 'object', additionalProperties: int } }, { stateCounts: { Available: 1 } }, { stateCounts: { Pending: 1 } }],
+    ['(size(self.list1) == 0) != (size(self.list2) == 0)', { list1: { type: 'array', items: str }, list2: { type: 'array', items: str } }, { list1: ['a'], list2: [] }, { list1: ['a'], list2: ['b'] }],
+    ["!('MY_KEY' in self.map1) || self['MY_KEY'].matches('^[a-zA-Z]*$')", { map1: { type: 'object', additionalProperties: str }, MY_KEY: str }, { map1: {} }, { map1: { MY_KEY: 'x' }, MY_KEY: 'a1' }],
+    ["self.envars.filter(e, e.name == 'MY_ENV').all(e, e.value.matches('^[a-zA-Z]*$'))", { envars: { type: 'array', items: { type: 'object', properties: { name: str, value: str } } } }, { envars: [{ name: 'MY_ENV', value: 'abc' }] }, { envars: [{ name: 'MY_ENV', value: 'a-1' }] }],
+    ["self.health.startsWith('ok')", { health: str }, { health: 'ok: all good' }, { health: 'degraded' }],
+    ["self.widgets.exists(w, w.key == 'x' && w.foo < 10)", { widgets: { type: 'array', items: { type: 'object', properties: { key: str, foo: int } } } }, { widgets: [{ key: 'x', foo: 3 }] }, { widgets: [{ key: 'x', foo: 30 }] }],
+    ["type(self.value) == string ? self.value == '99%' : self.value == 42", { value: { 'x-kubernetes-int-or-string': true } }, { value: 42 }, { value: '50%' }],
+    ['self.set1.all(e, !(e in self.set2))', { set1: { type: 'array', items: str }, set2: { type: 'array', items: str } }, { set1: ['a'], set2: ['b'] }, { set1: ['a'], set2: ['a'] }],
+    ['size(self.names) == size(self.details) && self.names.all(n, n in self.details)', { names: { type: 'array', items: str }, details: { type: 'object', additionalProperties: str } }, { names: ['a'], details: { a: 'x' } }, { names: ['a'], details: { b: 'x' } }],
+    ['size(self.clusters.filter(c, c.name == self.primary)) == 1', { primary: str, clusters: { type: 'array', items: { type: 'object', properties: { name: str } } } }, { primary: 'a', clusters: [{ name: 'a' }, { name: 'b' }] }, { primary: 'c', clusters: [{ name: 'a' }] }],
+  ];
+  test.each(cases)('%s', (rule, props, pass, fail) => {
+    const s = obj(props, rule);
+    // GIVEN the documented rule WHEN a satisfying and a violating value are validated THEN only the second fails
+    expect(s.validate({ spec: pass })).toEqual([]);
+    expect(s.validate({ spec: fail }).map((v) => [v.message, v.evalError])).toEqual([[`failed rule: ${rule}`, false]]);
+  });
+});
