@@ -238,6 +238,23 @@ describe('check: Flux exactly', () => {
     ]);
   });
 
+  test('fails a root source whose credentials only the tree creates (root-source)', () => {
+    // GIVEN the root GitRepository reading Secret git-credentials, which a stage of the tree applies
+    const tree = sampleTree();
+    const file = 'clusters/management/gitrepository-kommander-flux.yaml';
+    editObject(tree, file, (o) => (spec(o).secretRef = { name: 'git-credentials' }));
+    addToFolder(tree, 'kommander/vars', { 'secret-git-credentials.yaml': y({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-credentials', namespace: 'kommander-flux' }, data: {} }) });
+    expect(findings(tree, 'root-source').map((f) => [f.object, f.message, f.fix])).toEqual([
+      [
+        'GitRepository/kommander-flux/kommander-flux',
+        'spec.secretRef → Secret/kommander-flux/git-credentials of the root source GitRepository/kommander-flux/kommander-flux is created by the tree itself (kommander/vars/secret-git-credentials.yaml), which Flux can only apply after fetching this source: the root can never bootstrap',
+        'create Secret/kommander-flux/git-credentials at bootstrap (flux bootstrap, or kubectl), remove it from kommander/vars/secret-git-credentials.yaml, and declare it external: check.external Secret/kommander-flux/git-credentials',
+      ],
+    ]);
+    // AND a Secret created at bootstrap (declared external) is fine
+    expect(findings(tree, 'root-source', { ...OPTS, external: ['Secret/*/sops-age', 'Secret/kommander-flux/git-credentials'] })).toEqual([]);
+  });
+
   test('fails health checks and dependsOn that can never become ready (readiness)', () => {
     const tree = sampleTree();
     const apps = 'clusters/management/kustomization-kommander-apps.yaml';

@@ -94,6 +94,22 @@ export function ruleRootSource(ctx: RuleContext): Finding[] {
     const ref = stage.sourceRef;
     const src = ctx.model.rawObjects.find((x) => x.group === SOURCE_GROUP && refKey({ kind: x.kind, namespace: x.namespace, name: x.name }) === refKey(ref));
     if (!src) continue;
+    // The credentials the root source needs must exist before the tree: created at bootstrap, never only by the tree.
+    for (const field of ['secretRef', 'certSecretRef', 'proxySecretRef']) {
+      const r = spec(src)[field];
+      if (!isObject(r) || !str(r.name)) continue;
+      const secret: ObjectRef = { kind: 'Secret', namespace: src.namespace, name: r.name as string };
+      if (ctx.isExternal(secret)) continue;
+      const inTree = ctx.applied.get(refKey(secret))?.[0];
+      if (!inTree) continue;
+      out.push({
+        rule: 'root-source',
+        file: src.file,
+        object: src.display,
+        message: `spec.${field} → ${refKey(secret)} of the root source ${src.display} is created by the tree itself (${inTree.file}), which Flux can only apply after fetching this source: the root can never bootstrap`,
+        fix: `create ${refKey(secret)} at bootstrap (flux bootstrap, or kubectl), remove it from ${inTree.file}, and declare it external: check.external ${refKey(secret)}`,
+      });
+    }
     const url = str(spec(src).url) ?? str(spec(src).endpoint);
     const host = url ? hostOf(url) : undefined;
     if (!host) continue;
