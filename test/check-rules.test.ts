@@ -288,6 +288,22 @@ describe('check: Flux exactly', () => {
   });
 });
 
+test('check: in flux.mode manifest, the root\'s Flux objects need no ordering against the in-tree Flux install (crd-order)', () => {
+  // GIVEN a stage of the root that applies the Flux CRDs (as flux.mode manifest does), with bootstrap installing them first
+  const tree = sampleTree();
+  addFolder(tree, 'flux/controllers', {
+    'crd-kustomizations.yaml': y({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'kustomizations.kustomize.toolkit.fluxcd.io' },
+      spec: { group: 'kustomize.toolkit.fluxcd.io', names: { kind: 'Kustomization', plural: 'kustomizations' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    }),
+  });
+  addToFolder(tree, 'clusters/management', { 'kustomization-flux-controllers.yaml': y(fluxKs('flux-controllers', './flux/controllers')) });
+  // WHEN checked THEN the root's Kustomizations and GitRepository are not reported (the old check gave one finding per object, with the fix "make the root depend on its child")
+  expect(findings(tree, 'crd-order')).toEqual([]);
+});
+
 describe('check: the release', () => {
   test('fails an AppDeployment whose app version the tree does not carry (app-version)', () => {
     // GIVEN the tree carries reloader 2.2.11 and an AppDeployment asks for 9.9.9
@@ -412,4 +428,3 @@ describe('check: inputs and output formats', () => {
   });
 });
 
-void fluxKs;

@@ -497,13 +497,17 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const providers = providersOf(ctx);
   const dependentsOf = dependents(ctx.model);
-  const fluxProvided = providers.some((p) => p.groups.some((g) => FLUX_GROUPS.some((f) => groupMatches(f, g))));
   const reportedWait = new Set<string>();
   for (const s of ctx.model.stages.values()) {
     const dependsOnStage = (p: string) => dependentsOf(p).has(s.id);
     for (const o of s.objects) {
       if (CORE_GROUPS.has(o.group) || ctx.isExternalGroup(o.group)) continue;
-      if (!fluxProvided && FLUX_GROUPS.some((f) => groupMatches(f, o.group))) continue; // installed by flux bootstrap
+      // Flux's own API groups exist before Flux reconciles anything: no controller runs without its
+      // CRDs, which bootstrap installs (`flux bootstrap`, or in flux.mode manifest BOOTSTRAP.md's
+      // `kubectl apply --server-side -k <flux folder>` before the root sync objects). A stage of the
+      // tree that applies the Flux install only takes them over; ordering against it is never needed
+      // (and the root, which applies that stage, could not depend on it).
+      if (FLUX_GROUPS.some((f) => groupMatches(f, o.group))) continue;
       let candidates = providers.filter((p) => p.groups.some((g) => groupMatches(g, o.group)));
       if (o.group === 'constraints.gatekeeper.sh') {
         const templates = candidates.filter((p) => p.via === 'template' && p.kind === o.kind);
