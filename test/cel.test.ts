@@ -235,6 +235,12 @@ describe('cel: Kubernetes semantics', () => {
     expect(s.validate(now, old).map((v) => `${v.path}: ${v.message}`)).toEqual(['spec.volumes[0].size: size is immutable']);
   });
 
+  test('exposes only metadata.name and metadata.generateName to rules at the root', () => {
+    const s = new CelSchema({ type: 'object', properties: { metadata: { type: 'object' } }, 'x-kubernetes-validations': [{ rule: "self.metadata.name.startsWith('a')" }, { rule: '!has(self.metadata.labels)' }] });
+    expect(s.validate({ metadata: { name: 'abc', labels: { x: 'y' } } })).toEqual([]);
+    expect(s.validate({ metadata: { name: 'b' } }).map((v) => v.rule)).toEqual(["self.metadata.name.startsWith('a')"]);
+  });
+
   test('detects oldSelf and the functions a rule calls', () => {
     expect(usesOldSelf('self == oldSelf')).toBe(true);
     expect(usesOldSelf("self.x == 'oldSelf'")).toBe(false);

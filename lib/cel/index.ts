@@ -171,6 +171,14 @@ export function toCel(schema: unknown, value: unknown): unknown {
   return value;
 }
 
+/** At the root, rules see only `metadata.name` and `metadata.generateName` (Kubernetes CRD validation rules). */
+function rootView(value: unknown): unknown {
+  if (!isObject(value) || !isObject(value.metadata)) return value;
+  const m: JsonObject = {};
+  for (const k of ['name', 'generateName']) if (value.metadata[k] !== undefined) m[k] = value.metadata[k];
+  return { ...value, metadata: m };
+}
+
 function describeError(r: unknown): string {
   const m = r instanceof Error ? r.message : String(r);
   return m.split('\n')[0];
@@ -255,10 +263,10 @@ export class CelSchema {
           out.push({ path, schemaPath, rule: c.site.rule.rule, message: `the rule does not compile: ${c.error}`, transition: c.site.transition, evalError: true });
           continue;
         }
-        if (self === undefined) self = toCel(node, value);
+        if (self === undefined) self = toCel(node, path === '' ? rootView(value) : value);
         const vars: Record<string, unknown> = { self };
         if (c.site.transition) {
-          if (oldSelf === undefined) oldSelf = toCel(node, old);
+          if (oldSelf === undefined) oldSelf = toCel(node, path === '' ? rootView(old) : old);
           vars.oldSelf = oldSelf;
         }
         let r: unknown;
