@@ -213,6 +213,23 @@ describe('check: Flux exactly', () => {
     expect(findings(tree, 'namespace', { ...OPTS, external: ['Secret/*/sops-age', 'Namespace/apps'] })).toEqual([]);
   });
 
+  test('fails an object whose stage does not depend on the stage creating its namespace (namespace)', () => {
+    // GIVEN the secrets stage no longer depending on base, and its Secret moved into namespace kommander (created by base)
+    const tree = sampleTree();
+    editObject(tree, 'clusters/management/kustomization-kommander-secrets.yaml', (o) => delete spec(o).dependsOn);
+    const file = 'kommander/secrets/secret-global-age-secret.sops.yaml';
+    tree.set(file, tree.get(file)!.replace(/namespace: default/, 'namespace: kommander'));
+    expect(findings(tree, 'namespace')).toEqual([
+      {
+        rule: 'namespace',
+        file,
+        object: 'Secret/kommander/global-age-secret',
+        message: 'it lives in namespace "kommander", which stage kommander-flux/kommander-base creates, but its stage kommander-flux/kommander-secrets does not depend on kommander-flux/kommander-base: Flux may apply it before the namespace exists',
+        fix: 'add {name: kommander-base, namespace: kommander-flux} to spec.dependsOn of Kustomization kommander-flux/kommander-secrets, or create Namespace kommander in kommander-flux/kommander-secrets',
+      },
+    ]);
+  });
+
   test('fails a root GitRepository served by the Gitea the tree itself deploys (root-source)', () => {
     const tree = sampleTree();
     const file = 'clusters/management/gitrepository-kommander-flux.yaml';

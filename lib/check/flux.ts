@@ -21,10 +21,18 @@ function spec(o: TreeObject): JsonObject {
  * built-in namespace, is the namespace of a root Kustomization (bootstrap creates it), or is
  * declared external (`Namespace/<name>`).
  */
-export function ruleNamespaces(ctx: RuleContext): Finding[] {
+export function ruleNamespaces(ctx: RuleContext, dependentsOf?: (p: string) => ReadonlySet<string>): Finding[] {
   const created = new Set<string>();
-  for (const o of ctx.model.applied) if (o.group === '' && o.kind === 'Namespace') created.add(o.name);
-  for (const r of ctx.model.roots) created.add(r.split('/')[0]);
+  const creators = new Map<string, Set<string>>();
+  for (const o of ctx.model.applied) {
+    if (o.group !== '' || o.kind !== 'Namespace') continue;
+    created.add(o.name);
+    if (!creators.has(o.name)) creators.set(o.name, new Set());
+    if (o.stage) creators.get(o.name)!.add(o.stage);
+  }
+  // The roots' namespaces exist before the tree: bootstrap creates them.
+  const rootNamespaces = new Set(ctx.model.roots.map((r) => r.split('/')[0]));
+  for (const ns of rootNamespaces) created.add(ns);
   const exists = (ns: string) => created.has(ns) || BUILTIN_NAMESPACES.has(ns) || ctx.isExternal({ kind: 'Namespace', name: ns }) || ns.includes('${');
   const out: Finding[] = [];
   const reported = new Set<string>();
@@ -40,9 +48,30 @@ export function ruleNamespaces(ctx: RuleContext): Finding[] {
       fix: `add a Namespace ${ns} to a stage this one depends on (e.g. the base stage), or declare it external: check.external Namespace/${ns} (--external Namespace/${ns})`,
     });
   };
+  // A Namespace of the tree exists for an object when a stage that creates it is the object's own
+  // stage (Flux applies Namespaces first), an ancestor (it applied the object's Kustomization after
+  // the Namespace), or a stage the object's stage depends on.
+  const orderedAfterCreator = (o: TreeObject, ns: string): boolean => {
+    const stages = creators.get(ns);
+    if (!stages || stages.size === 0 || !o.stage || !dependentsOf || rootNamespaces.has(ns) || BUILTIN_NAMESPACES.has(ns)) return true;
+    for (const c of stages) if (c === o.stage || isAncestor(ctx, c, o.stage) || dependentsOf(c).has(o.stage)) return true;
+    return false;
+  };
+  const reportedOrder = new Set<string>();
   for (const o of ctx.model.applied) {
     if (o.namespace && isClusterScoped(o.group, o.kind, ctx.model.registry?.scopeOf(o.group, o.kind)) !== true && !exists(o.namespace)) {
       report(o, o.namespace, 'it lives in namespace');
+    } else if (o.namespace && created.has(o.namespace) && !(o.group === '' && o.kind === 'Namespace') && !orderedAfterCreator(o, o.namespace) && !reportedOrder.has(`${o.stage}|${o.namespace}`)) {
+      reportedOrder.add(`${o.stage}|${o.namespace}`);
+      const creator = [...creators.get(o.namespace)!].sort()[0];
+      const prov = ctx.model.stages.get(creator);
+      out.push({
+        rule: 'namespace',
+        file: o.file,
+        object: o.display,
+        message: `it lives in namespace "${o.namespace}", which stage ${creator} creates, but its stage ${o.stage} does not depend on ${creator}: Flux may apply it before the namespace exists`,
+        fix: `add {name: ${prov?.name ?? creator}, namespace: ${prov?.namespace ?? ''}} to spec.dependsOn of Kustomization ${o.stage}, or create Namespace ${o.namespace} in ${o.stage}`,
+      });
     }
     if (o.group === HELM_GROUP && o.kind === 'HelmRelease') {
       const s = spec(o);

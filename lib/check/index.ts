@@ -93,6 +93,7 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
 
 function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
   const ctx = ruleContext(model, options);
+  const dependentsOf = dependents(model);
   return ([
     ...ruleKustomizationPaths(ctx),
     ...ruleReferences(ctx),
@@ -108,9 +109,9 @@ function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleHelmReleaseName(ctx),
     ...ruleDuplicateKeys(ctx),
     ...ruleVarNames(ctx),
-    ...ruleNamespaces(ctx),
+    ...ruleNamespaces(ctx, dependentsOf),
     ...ruleRootSource(ctx),
-    ...ruleReadiness(ctx, dependents(model)),
+    ...ruleReadiness(ctx, dependentsOf),
     ...ruleAppVersions(ctx),
     ...ruleChartVersions(ctx),
     ...ruleComponentVersions(ctx, options.componentVector ?? []),
