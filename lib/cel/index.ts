@@ -281,7 +281,12 @@ export class CelSchema {
         if (evalError) {
           message = isCelError(r) || r instanceof Error ? `the rule could not be evaluated: ${describeError(r)}` : `the rule returned ${String(r)}, not a bool`;
         } else if (c.messageProgram) {
-          const m = c.messageProgram(vars);
+          let m: unknown;
+          try {
+            m = c.messageProgram(vars);
+          } catch {
+            m = undefined; // the API server falls back to `message` when messageExpression fails
+          }
           if (typeof m === 'string' && m.trim() !== '') message = m;
         }
         const at = c.site.rule.fieldPath ? `${path}${c.site.rule.fieldPath.startsWith('.') || c.site.rule.fieldPath.startsWith('[') || !path ? '' : '.'}${c.site.rule.fieldPath}`.replace(/^\./, '') : path;
