@@ -102,7 +102,8 @@ async function main(): Promise<number> {
     return code;
   }
   // SARIF/Markdown locations are repository-relative: the tree folder relative to the working directory.
-  const root = path.relative(process.cwd(), path.resolve(args.dir)).split(path.sep).join('/');
+  const rel = path.relative(process.cwd(), path.resolve(args.dir)).split(path.sep).join('/');
+  const root = rel.startsWith('..') ? path.resolve(args.dir) : rel;
   if (args.format === 'sarif') {
     process.stdout.write(formatSarif(result.findings, { root, files: readTree(args.dir), notes: result.notes }));
     return code;

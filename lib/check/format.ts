@@ -55,13 +55,18 @@ export interface FormatOptions {
 }
 
 function repoPath(root: string | undefined, file: string): string {
-  const r = (root ?? '').replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
+  const r = (root ?? '').replace(/\\/g, '/').replace(/^\.(\/|$)/, '').replace(/\/+$/, '');
   return r ? `${r}/${file}` : file;
 }
 
 /** Human-readable findings, one block each: `file: object [rule]`, message, fix. */
 export function formatText(findings: readonly Finding[]): string {
   return findings.map((f) => `${f.file}${f.object ? `: ${f.object}` : ''} [${f.rule}]\n  ${f.message}\n${f.configKey ? `  config: ${f.configKey}\n` : ''}  fix: ${f.fix}\n`).join('');
+}
+
+/** A repository-relative location (GitHub code scanning resolves it against the checkout), or a file URI. */
+function artifactLocation(p: string): { uri: string; uriBaseId?: string } {
+  return p.startsWith('/') ? { uri: `file://${encodeURI(p)}` } : { uri: encodeURI(p), uriBaseId: '%SRCROOT%' };
 }
 
 /** SARIF 2.1.0 log (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html). */
@@ -86,7 +91,7 @@ export function formatSarif(findings: readonly Finding[], opts: FormatOptions = 
           message: { text: `${f.object ? `${f.object}: ` : ''}${f.message}${f.configKey ? `\nconfig: ${f.configKey}` : ''}\nfix: ${f.fix}` },
           locations: [
             {
-              physicalLocation: { artifactLocation: { uri: repoPath(opts.root, f.file), uriBaseId: '%SRCROOT%' }, region: { startLine: lineOf(opts.files, f) } },
+              physicalLocation: { artifactLocation: artifactLocation(repoPath(opts.root, f.file)), region: { startLine: lineOf(opts.files, f) } },
               ...(f.object ? { logicalLocations: [{ fullyQualifiedName: f.object, kind: 'object' }] } : {}),
             },
           ],
