@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyDefaults, CelSchema, compile, functionsOf, toCel, usesOldSelf } from '../lib/cel';
+import { applyDefaults, CelSchema, compile, functionsOf, parseGoDuration, toCel, usesOldSelf } from '../lib/cel';
 import { isObject, isYamlFile, JsonObject, parseYamlDocs } from '../lib/check/tree';
 import { SHARED } from './fixtures/trees/sample';
 
@@ -241,6 +241,14 @@ describe('cel: Kubernetes semantics', () => {
     expect(s.validate({ metadata: { name: 'b' } }).map((v) => v.rule)).toEqual(["self.metadata.name.startsWith('a')"]);
   });
 
+  test('parses Go durations like time.ParseDuration', () => {
+    expect(parseGoDuration('1h30m')).toBe(BigInt(5400) * BigInt(1e9));
+    expect(parseGoDuration('1.5s')).toBe(BigInt(1500000000));
+    expect(parseGoDuration('-300ms')).toBe(BigInt(-300000000));
+    expect(parseGoDuration('0')).toBe(BigInt(0));
+    expect(parseGoDuration('5 minutes')).toBeUndefined();
+  });
+
   test('detects oldSelf and the functions a rule calls', () => {
     expect(usesOldSelf('self == oldSelf')).toBe(true);
     expect(usesOldSelf("self.x == 'oldSelf'")).toBe(false);
@@ -254,8 +262,7 @@ describe('cel: Kubernetes semantics', () => {
  * (the "Validation rules" table: rule, and what it checks), each with one value that satisfies it
  * and one that does not. They show that the CEL core evaluates rules the way the API server does
  * (macros `all`/`exists`/`filter`, `in` on maps and lists, `matches`, `startsWith`, `type()`,
- * int-or-string). Rules with timestamps/durations (`self.created + self.ttl < self.expired`) are
- * left out: no CRD in use has a date-time or duration field with a rule.
+ * int-or-string, `format: date-time` strings as timestamps and `format: duration` as durations).
  */
 describe('cel: the Kubernetes documentation examples', () => {
   const obj = (props: JsonObject, rule: string) => new CelSchema({ type: 'object', properties: { spec: { type: 'object', properties: props, 'x-kubernetes-validations': [{ rule }] } } });
@@ -272,6 +279,12 @@ describe('cel: the Kubernetes documentation examples', () => {
     ["type(self.value) == string ? self.value == '99%' : self.value == 42", { value: { 'x-kubernetes-int-or-string': true } }, { value: 42 }, { value: '50%' }],
     ['self.set1.all(e, !(e in self.set2))', { set1: { type: 'array', items: str }, set2: { type: 'array', items: str } }, { set1: ['a'], set2: ['b'] }, { set1: ['a'], set2: ['a'] }],
     ['size(self.names) == size(self.details) && self.names.all(n, n in self.details)', { names: { type: 'array', items: str }, details: { type: 'object', additionalProperties: str } }, { names: ['a'], details: { a: 'x' } }, { names: ['a'], details: { b: 'x' } }],
+    [
+      'has(self.expired) && self.created + self.ttl < self.expired',
+      { created: { type: 'string', format: 'date-time' }, ttl: { type: 'string', format: 'duration' }, expired: { type: 'string', format: 'date-time' } },
+      { created: '2024-01-01T00:00:00Z', ttl: '1h30m', expired: '2024-01-01T02:00:00Z' },
+      { created: '2024-01-01T00:00:00Z', ttl: '2.5h', expired: '2024-01-01T02:00:00Z' },
+    ],
     ['size(self.clusters.filter(c, c.name == self.primary)) == 1', { primary: str, clusters: { type: 'array', items: { type: 'object', properties: { name: str } } } }, { primary: 'a', clusters: [{ name: 'a' }, { name: 'b' }] }, { primary: 'c', clusters: [{ name: 'a' }] }],
   ];
   test.each(cases)('%s', (rule, props, pass, fail) => {

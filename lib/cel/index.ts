@@ -1,5 +1,7 @@
 import { celEnv, CelEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { create } from '@bufbuild/protobuf';
+import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -154,9 +156,41 @@ export function applyDefaults(schema: unknown, value: unknown): unknown {
   return out;
 }
 
-/** The value as CEL sees it: `integer` (and int-or-string ints) → int (bigint), lists, maps. */
+const NS: Record<string, bigint> = { ns: BigInt(1), us: BigInt(1000), 'µs': BigInt(1000), ms: BigInt(1000000), s: BigInt(1000000000), m: BigInt(60000000000), h: BigInt(3600000000000) };
+
+/** A Go duration (`1h30m`, `1.5s`, `-300ms`, `0`) in nanoseconds, or undefined. */
+export function parseGoDuration(text: string): bigint | undefined {
+  const m = /^([-+]?)(.*)$/.exec(text)!;
+  if (m[2] === '0') return BigInt(0);
+  if (!/^((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/.test(m[2])) return undefined;
+  let total = BigInt(0);
+  for (const part of m[2].matchAll(/(\d*)(?:\.(\d*))?(ns|us|µs|ms|s|m|h)/g)) {
+    const unit = NS[part[3]];
+    const frac = part[2] ?? '';
+    total += BigInt(part[1] || '0') * unit + (frac ? (BigInt(frac) * unit) / BigInt(10) ** BigInt(frac.length) : BigInt(0));
+  }
+  return m[1] === '-' ? -total : total;
+}
+
+/**
+ * The value as CEL sees it (Kubernetes CRD validation rules, "Type checking"): `integer` (and
+ * int-or-string ints) → int (bigint), `number` → double, strings of format `date-time`/`date` →
+ * timestamp, `duration` → duration, `byte` → bytes, lists, maps.
+ */
 export function toCel(schema: unknown, value: unknown): unknown {
   const s = isObject(schema) ? schema : {};
+  if (typeof value === 'string' && s.type === 'string' && typeof s.format === 'string') {
+    if (s.format === 'date-time' || s.format === 'date') {
+      const d = new Date(value);
+      if (!Number.isNaN(d.getTime())) return timestampFromDate(d);
+    } else if (s.format === 'duration') {
+      const ns = parseGoDuration(value);
+      if (ns !== undefined) return create(DurationSchema, { seconds: ns / BigInt(1000000000), nanos: Number(ns % BigInt(1000000000)) });
+    } else if (s.format === 'byte' && /^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
+      return new Uint8Array(Buffer.from(value, 'base64'));
+    }
+    return value;
+  }
   if (typeof value === 'number') {
     const intTyped = s.type === 'integer' || (s['x-kubernetes-int-or-string'] === true && Number.isInteger(value)) || (s.type === undefined && Number.isInteger(value));
     return intTyped && Number.isInteger(value) ? BigInt(value) : value;
