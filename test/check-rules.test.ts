@@ -228,6 +228,10 @@ describe('check: Flux exactly', () => {
         fix: 'add {name: kommander-base, namespace: kommander-flux} to spec.dependsOn of Kustomization kommander-flux/kommander-secrets, or create Namespace kommander in kommander-flux/kommander-secrets',
       },
     ]);
+    // AND a stage created by a stage that depends on base (a child of the apps stage) is ordered through its parent
+    addFolder(tree, 'kommander/nested', { 'configmap-nested.yaml': y({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nested', namespace: 'kommander' }, data: {} }) });
+    addToFolder(tree, 'kommander/apps', { 'kustomization-nested.yaml': y(fluxKs('nested', './kommander/nested')) });
+    expect(findings(tree, 'namespace').map((f) => f.object)).toEqual(['Secret/kommander/global-age-secret']);
   });
 
   test('fails a root GitRepository served by the Gitea the tree itself deploys (root-source)', () => {

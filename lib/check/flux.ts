@@ -30,6 +30,13 @@ export function ruleNamespaces(ctx: RuleContext, dependentsOf?: (p: string) => R
     if (!creators.has(o.name)) creators.set(o.name, new Set());
     if (o.stage) creators.get(o.name)!.add(o.stage);
   }
+  // Namespaces in files the tree's Flux graph does not apply (e.g. a Kommander app folder, applied
+  // by Kommander's own Kustomizations) exist too; their order is Kommander's business.
+  const rawOnly = new Set<string>();
+  for (const o of ctx.model.rawObjects) {
+    if (o.group === '' && o.kind === 'Namespace' && !created.has(o.name)) rawOnly.add(o.name);
+  }
+  for (const ns of rawOnly) created.add(ns);
   // The roots' namespaces exist before the tree: bootstrap creates them.
   const rootNamespaces = new Set(ctx.model.roots.map((r) => r.split('/')[0]));
   for (const ns of rootNamespaces) created.add(ns);
@@ -53,8 +60,8 @@ export function ruleNamespaces(ctx: RuleContext, dependentsOf?: (p: string) => R
   // the Namespace), or a stage the object's stage depends on.
   const orderedAfterCreator = (o: TreeObject, ns: string): boolean => {
     const stages = creators.get(ns);
-    if (!stages || stages.size === 0 || !o.stage || !dependentsOf || rootNamespaces.has(ns) || BUILTIN_NAMESPACES.has(ns)) return true;
-    for (const c of stages) if (c === o.stage || isAncestor(ctx, c, o.stage) || dependentsOf(c).has(o.stage)) return true;
+    if (!stages || stages.size === 0 || !o.stage || !dependentsOf || rootNamespaces.has(ns) || BUILTIN_NAMESPACES.has(ns) || rawOnly.has(ns)) return true;
+    for (const c of stages) if (isOrderedAfter(ctx, c, o.stage, dependentsOf)) return true;
     return false;
   };
   const reportedOrder = new Set<string>();
@@ -156,6 +163,21 @@ export function ruleRootSource(ctx: RuleContext): Finding[] {
     });
   }
   return out;
+}
+
+/**
+ * True when stage `stage` is applied only after stage `first` has been applied (and is ready):
+ * `stage` is `first`, depends on it (transitively), or one of its ancestors does (a child
+ * Kustomization is created by its parent's apply, which waits for the parent's dependsOn).
+ */
+export function isOrderedAfter(ctx: RuleContext, first: string, stage: string, dependentsOf: (p: string) => ReadonlySet<string>): boolean {
+  const after = dependentsOf(first);
+  const seen = new Set<string>();
+  for (let x: string | undefined = stage; x !== undefined && !seen.has(x); x = ctx.model.stages.get(x)?.parent) {
+    if (x === first || after.has(x)) return true;
+    seen.add(x);
+  }
+  return false;
 }
 
 function isAncestor(ctx: RuleContext, ancestor: string, of: string): boolean {

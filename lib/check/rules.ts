@@ -499,7 +499,16 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
   const dependentsOf = dependents(ctx.model);
   const reportedWait = new Set<string>();
   for (const s of ctx.model.stages.values()) {
-    const dependsOnStage = (p: string) => dependentsOf(p).has(s.id);
+    // Ordered after stage p: this stage, or an ancestor (whose apply creates it), depends on p.
+    const dependsOnStage = (p: string) => {
+      const after = dependentsOf(p);
+      const seen = new Set<string>();
+      for (let x: string | undefined = s.id; x !== undefined && !seen.has(x); x = ctx.model.stages.get(x)?.parent) {
+        if (after.has(x)) return true;
+        seen.add(x);
+      }
+      return false;
+    };
     for (const o of s.objects) {
       if (CORE_GROUPS.has(o.group) || ctx.isExternalGroup(o.group)) continue;
       // Flux's own API groups exist before Flux reconciles anything: no controller runs without its
