@@ -85,16 +85,18 @@ function objectIndex(model: TreeModel): Map<string, TreeObject> {
 export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
   const raw = runRulesRaw(model, options);
   const index = raw.length > 0 ? objectIndex(model) : new Map<string, TreeObject>();
-  return sortFindings(raw.map((f) => {
-    const configKey = f.configKey ?? configKeyOf(model, f, index);
-    return configKey ? { ...f, configKey } : f;
-  }));
+  return sortFindings(
+    raw.map((f) => {
+      const configKey = f.configKey ?? configKeyOf(model, f, index);
+      return configKey ? { ...f, configKey } : f;
+    }),
+  );
 }
 
 function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
   const ctx = ruleContext(model, options);
   const dependentsOf = dependents(model);
-  return ([
+  return [
     ...ruleKustomizationPaths(ctx),
     ...ruleReferences(ctx),
     ...ruleCycles(ctx),
@@ -117,7 +119,7 @@ function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleComponentVersions(ctx, options.componentVector ?? []),
     ...(options.airgapMirrors ? airgapFindings(model, { mirrors: options.airgapMirrors }) : []),
     ...secretsRule(model),
-  ]);
+  ];
 }
 
 /** The static rules over an in-memory tree. */
