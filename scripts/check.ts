@@ -91,6 +91,7 @@ async function main(): Promise<number> {
       external: [...args.external, ...fromConfig.external],
       kustomize: args.kustomize,
       airgapMirrors: fromConfig.airgapMirrors,
+      componentVector: fromConfig.componentVector,
     });
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);

@@ -195,6 +195,8 @@ export interface ConfigCheckSection {
   readonly externalCrds: string[];
   /** `airgapped.helmMirror` when `airgapped.enabled` (rule `airgap`). */
   readonly airgapMirrors?: string[];
+  /** The version set the config selects (rule `component-version`), when checkDeclarations supplies one. */
+  readonly componentVector?: CheckOptions['componentVector'];
 }
 
 /**
@@ -214,7 +216,9 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
     const c = loadConfig(configFile);
     const d = checkDeclarations(c);
     const airgap = c.airgapped.enabled ? { airgapMirrors: c.airgapped.helmMirror ? [c.airgapped.helmMirror] : [] } : {};
-    return { external: [...d.external], externalCrds: [...d.externalCrds], ...airgap };
+    // The Gardener component vector, when the config's declarations carry it (lib/gardener/vector.ts expectedComponentVersions).
+    const vector = (d as { componentVector?: CheckOptions['componentVector'] }).componentVector;
+    return { external: [...d.external], externalCrds: [...d.externalCrds], ...airgap, ...(vector && vector.length > 0 ? { componentVector: vector } : {}) };
   } catch {
     // an invalid config is reported by synth; fall back to the raw section
   }

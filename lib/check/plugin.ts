@@ -77,6 +77,7 @@ export class TreeCheck implements Validation {
         external: [...(this.props.external ?? []), ...config.external],
         kustomize: this.props.kustomize,
         airgapMirrors: config.airgapMirrors,
+        componentVector: config.componentVector,
       });
       for (const n of result.notes) context.logger.log(`WARNING: ${n}`);
       for (const f of result.findings) context.report.addViolation(toViolation(f, outdir));
