@@ -238,7 +238,7 @@ export function pluginCrdDirs(file: string): string[] {
   const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
   if (!isObject(doc)) return [];
   for (const v of asArray(doc.validations)) {
-    if (isObject(v) && v.class === 'TreeCheck' && isObject(v.properties)) {
+    if (isObject(v) && (v.class === 'TreeCheck' || v.class === 'SynthCheck') && isObject(v.properties)) {
       return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
     }
   }
