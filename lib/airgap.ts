@@ -16,6 +16,8 @@ export interface AirgapArtifact {
   readonly type: 'helm-chart' | 'oci' | 'git' | 'bucket';
   /** URL the controller fetches from (the repository URL for a Helm chart). */
   readonly url: string;
+  /** Where to fetch it to fill the mirror: the default of a `${helmMirrorURL:=<upstream>}` URL, when the URL was substituted. @default - the url */
+  readonly upstream?: string;
   /** Helm chart name (helm-chart), or the path in a Git/OCI source for Git-sourced charts. */
   readonly chart?: string;
   /** Chart version (or semver range), OCI tag/semver/digest, Git branch/tag/semver/commit. */
@@ -38,18 +40,37 @@ function refOf(ref: unknown): string | undefined {
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'HelmRepository', 'Bucket']);
 
-/** Every artifact the applied objects of a model pull, sorted by type, url, chart, version. */
+/**
+ * Every artifact the objects of a model pull, sorted by type, url, chart, version: the objects the
+ * tree's Flux graph applies, plus those of files it does not apply (Kommander app folders, which
+ * Kommander applies from the same repository; their names may still hold `${…}`).
+ */
 export function airgapArtifacts(model: TreeModel): AirgapArtifact[] {
+  const appliedFiles = new Set(model.applied.map((o) => o.file));
+  const objects = [...model.applied, ...model.rawObjects.filter((o) => !appliedFiles.has(o.file))];
   const sources = new Map<string, TreeObject>();
-  for (const o of model.applied) if (o.group === 'source.toolkit.fluxcd.io' && SOURCE_KINDS.has(o.kind)) sources.set(o.display, o);
+  for (const o of objects) if (o.group === 'source.toolkit.fluxcd.io' && SOURCE_KINDS.has(o.kind) && !sources.has(o.display)) sources.set(o.display, o);
   const out = new Map<string, { a: Omit<AirgapArtifact, 'usedBy'>; usedBy: Set<string> }>();
   const add = (a: Omit<AirgapArtifact, 'usedBy'>, by?: string) => {
     const k = `${a.type}\u0000${a.url}\u0000${a.chart ?? ''}\u0000${a.version ?? ''}`;
     if (!out.has(k)) out.set(k, { a, usedBy: new Set() });
     if (by) out.get(k)!.usedBy.add(by);
   };
+  // The URL as written (before substitution): `${helmMirrorURL:=https://charts.jetstack.io}` names the upstream.
+  const rawByDoc = new Map(model.rawObjects.map((r) => [`${r.file}#${r.doc}`, r]));
+  const upstreamOf = (src: TreeObject): string | undefined => {
+    const raw = rawByDoc.get(`${src.file}#${src.doc}`);
+    const written = raw && isObject(raw.obj.spec) ? str(raw.obj.spec.url) : undefined;
+    const m = written ? /^\$\{[_A-Za-z][_A-Za-z0-9]*:?[=-](.*)\}$/.exec(written) : null;
+    const url = str(spec(src).url);
+    return m && m[1] !== url ? m[1] : undefined;
+  };
+  const addFrom = (src: TreeObject, a: Omit<AirgapArtifact, 'usedBy' | 'upstream'>, by?: string) => {
+    const upstream = upstreamOf(src);
+    add(upstream ? { ...a, upstream } : a, by);
+  };
   const chartPulls = new Set<string>();
-  for (const o of model.applied) {
+  for (const o of objects) {
     const s = spec(o);
     if (o.group === 'helm.toolkit.fluxcd.io' && o.kind === 'HelmRelease') {
       const chart = isObject(s.chart) && isObject(s.chart.spec) ? s.chart.spec : undefined;
@@ -59,29 +80,29 @@ export function airgapArtifacts(model: TreeModel): AirgapArtifact[] {
         if (src) {
           chartPulls.add(src.display);
           const url = str(spec(src).url) ?? '';
-          if (kind === 'HelmRepository') add({ type: spec(src).type === 'oci' || url.startsWith('oci://') ? 'oci' : 'helm-chart', url, chart: str(chart.chart), version: str(chart.version) ?? '*', source: src.display }, o.display);
-          else add({ type: kind === 'GitRepository' ? 'git' : kind === 'OCIRepository' ? 'oci' : 'bucket', url, chart: str(chart.chart), version: refOf(spec(src).ref), source: src.display }, o.display);
+          if (kind === 'HelmRepository') addFrom(src, { type: spec(src).type === 'oci' || url.startsWith('oci://') ? 'oci' : 'helm-chart', url, chart: str(chart.chart), version: str(chart.version) ?? '*', source: src.display }, o.display);
+          else addFrom(src, { type: kind === 'GitRepository' ? 'git' : kind === 'OCIRepository' ? 'oci' : 'bucket', url, chart: str(chart.chart), version: refOf(spec(src).ref), source: src.display }, o.display);
         }
       }
       if (isObject(s.chartRef) && str(s.chartRef.name)) {
         const src = sources.get(`${str(s.chartRef.kind) ?? 'OCIRepository'}/${str(s.chartRef.namespace) ?? o.namespace}/${s.chartRef.name as string}`);
         if (src) {
           chartPulls.add(src.display);
-          add({ type: 'oci', url: str(spec(src).url) ?? '', version: refOf(spec(src).ref), source: src.display }, o.display);
+          addFrom(src, { type: 'oci', url: str(spec(src).url) ?? '', version: refOf(spec(src).ref), source: src.display }, o.display);
         }
       }
     } else if (o.group === 'kustomize.toolkit.fluxcd.io' && o.kind === 'Kustomization' && isObject(s.sourceRef) && str(s.sourceRef.name)) {
       const src = sources.get(`${str(s.sourceRef.kind) ?? 'GitRepository'}/${str(s.sourceRef.namespace) ?? o.namespace}/${s.sourceRef.name as string}`);
       if (src) {
         chartPulls.add(src.display);
-        add({ type: src.kind === 'GitRepository' ? 'git' : src.kind === 'OCIRepository' ? 'oci' : 'bucket', url: str(spec(src).url) ?? str(spec(src).endpoint) ?? '', version: refOf(spec(src).ref), source: src.display }, o.display);
+        addFrom(src, { type: src.kind === 'GitRepository' ? 'git' : src.kind === 'OCIRepository' ? 'oci' : 'bucket', url: str(spec(src).url) ?? str(spec(src).endpoint) ?? '', version: refOf(spec(src).ref), source: src.display }, o.display);
       }
     }
   }
   // Sources nothing in the tree pulls from yet (e.g. catalog GitRepositories Kommander reads) are still fetched by source-controller.
   for (const src of sources.values()) {
     if (chartPulls.has(src.display) || src.kind === 'HelmRepository') continue;
-    add({ type: src.kind === 'GitRepository' ? 'git' : src.kind === 'OCIRepository' ? 'oci' : 'bucket', url: str(spec(src).url) ?? str(spec(src).endpoint) ?? '', version: refOf(spec(src).ref), source: src.display });
+    addFrom(src, { type: src.kind === 'GitRepository' ? 'git' : src.kind === 'OCIRepository' ? 'oci' : 'bucket', url: str(spec(src).url) ?? str(spec(src).endpoint) ?? '', version: refOf(spec(src).ref), source: src.display });
   }
   return [...out.values()]
     .map(({ a, usedBy }) => ({ ...a, usedBy: [...usedBy].sort() }))
@@ -109,7 +130,7 @@ export function airgapFindings(model: TreeModel, opts: AirgapOptions): Finding[]
     const h = src && hostOf(str(spec(src).url) ?? '');
     if (h && !opts.internalHosts) allowed.add(h);
   }
-  const bySource = new Map(model.applied.map((o) => [o.display, o]));
+  const bySource = new Map([...model.rawObjects, ...model.applied].map((o) => [o.display, o]));
   // One finding per source object, naming everything pulled through it.
   const outside = new Map<string, { a: AirgapArtifact; host: string; usedBy: Set<string> }>();
   for (const a of airgapArtifacts(model)) {
@@ -144,8 +165,8 @@ export function renderAirgapMarkdown(artifacts: readonly AirgapArtifact[], mirro
     out.push('');
   };
   const used = (a: AirgapArtifact) => (a.usedBy.length ? a.usedBy.map((u) => `\`${u}\``).join(', ') : '–');
-  section('Helm charts', 'helm-chart', ['Repository', 'Chart', 'Version', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '', a.version ?? '', `\`${a.source}\``, used(a)]);
-  section('OCI artifacts', 'oci', ['URL', 'Chart', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
+  section('Helm charts', 'helm-chart', ['Repository', 'Upstream', 'Chart', 'Version', 'Source', 'Used by'], (a) => [a.url, a.upstream ?? '–', a.chart ?? '', a.version ?? '', `\`${a.source}\``, used(a)]);
+  section('OCI artifacts', 'oci', ['URL', 'Upstream', 'Chart', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.upstream ?? '–', a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
   section('Git repositories', 'git', ['URL', 'Path (chart)', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
   section('Buckets', 'bucket', ['Endpoint', 'Path', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
   if (artifacts.length === 0) out.push('Nothing is pulled.', '');

@@ -26,7 +26,28 @@ describe('airgap', () => {
       ['git', 'https://git.example.com/platform/management.git', '', 'branch main', 'GitRepository/kommander-flux/kommander-flux', 7],
       ['helm-chart', MIRROR, 'cert-manager', 'v1.21.1', 'HelmRepository/kommander-flux/jetstack', 1],
     ]);
-    expect(renderAirgapMarkdown(artifacts, MIRROR)).toContain(`| ${MIRROR} | cert-manager | v1.21.1 | \`HelmRepository/kommander-flux/jetstack\` | \`HelmRelease/cert-manager/cert-manager\` |`);
+    // AND the upstream the mirror is filled from is the default of ${helmMirrorURL:=…}
+    expect(artifacts[1].upstream).toBe('https://charts.jetstack.io');
+    expect(renderAirgapMarkdown(artifacts, MIRROR)).toContain(
+      `| ${MIRROR} | https://charts.jetstack.io | cert-manager | v1.21.1 | \`HelmRepository/kommander-flux/jetstack\` | \`HelmRelease/cert-manager/cert-manager\` |`,
+    );
+  });
+
+  test('lists the sources of app folders the Flux graph does not apply (Kommander applies them)', () => {
+    // GIVEN an app folder with an OCIRepository chart, as kommander-applications ships them
+    const tree = withMirror();
+    tree.set(
+      'applications/reloader/2.2.11/helmrelease/reloader.yaml',
+      [
+        'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${releaseName}-chart\n  namespace: ${releaseNamespace}\nspec:\n  interval: 1h\n  url: oci://ghcr.io/stakater/charts/reloader\n  ref:\n    tag: 2.2.11\n',
+        'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${releaseName}\n  namespace: ${releaseNamespace}\nspec:\n  interval: 15m\n  chartRef:\n    kind: OCIRepository\n    name: ${releaseName}-chart\n',
+      ].join('---\n'),
+    );
+    // WHEN the closure is computed THEN the chart is listed with the object that pulls it
+    const oci = airgapArtifacts(buildModel(tree)).filter((a) => a.type === 'oci');
+    expect(oci).toEqual([
+      { type: 'oci', url: 'oci://ghcr.io/stakater/charts/reloader', version: 'tag 2.2.11', source: 'OCIRepository/${releaseNamespace}/${releaseName}-chart', usedBy: ['HelmRelease/${releaseNamespace}/${releaseName}'] },
+    ]);
   });
 
   test('fails a source outside the mirror in an air-gapped config (airgap)', () => {
