@@ -31,10 +31,18 @@ export function ruleNamespaces(ctx: RuleContext, dependentsOf?: (p: string) => R
     if (o.stage) creators.get(o.name)!.add(o.stage);
   }
   // Namespaces in files the tree's Flux graph does not apply (e.g. a Kommander app folder, applied
-  // by Kommander's own Kustomizations) exist too; their order is Kommander's business.
+  // by Kommander's own Kustomizations), and those Helm creates, exist too; their order is not checked.
   const rawOnly = new Set<string>();
   for (const o of ctx.model.rawObjects) {
     if (o.group === '' && o.kind === 'Namespace' && !created.has(o.name)) rawOnly.add(o.name);
+  }
+  // helm-controller creates a release's namespace with install.createNamespace.
+  for (const o of ctx.model.applied) {
+    const s = spec(o);
+    if (o.group === HELM_GROUP && o.kind === 'HelmRelease' && isObject(s.install) && s.install.createNamespace === true) {
+      const ns = str(s.targetNamespace) ?? o.namespace;
+      if (ns && !created.has(ns)) rawOnly.add(ns);
+    }
   }
   for (const ns of rawOnly) created.add(ns);
   // The roots' namespaces exist before the tree: bootstrap creates them.
