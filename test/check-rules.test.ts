@@ -211,6 +211,12 @@ describe('check: Flux exactly', () => {
     expect(tree.get(file)).toContain('namespace: apps');
     expect(findings(tree, 'namespace')).toEqual([expected]);
     expect(findings(tree, 'namespace', { ...OPTS, external: ['Secret/*/sops-age', 'Namespace/apps'] })).toEqual([]);
+    // AND a HelmRelease installing into apps with install.createNamespace creates it
+    editObject(tree, HR, (o) => {
+      spec(o).targetNamespace = 'apps';
+      spec(o).install = { createNamespace: true };
+    });
+    expect(findings(tree, 'namespace')).toEqual([]);
   });
 
   test('fails an object whose stage does not depend on the stage creating its namespace (namespace)', () => {
