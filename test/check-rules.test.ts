@@ -353,6 +353,11 @@ describe('check: the release', () => {
     // AND the version the tree carries resolves
     tree.set('kommander/apps/appdeployment-reloader.yaml', tree.get('kommander/apps/appdeployment-reloader.yaml')!.replace('reloader-9.9.9', 'reloader-2.2.11'));
     expect(findings(tree, 'app-version', opts)).toEqual([]);
+    // AND a configOverrides ConfigMap must exist in the AppDeployment's namespace
+    editObject(tree, 'kommander/apps/appdeployment-reloader.yaml', (o) => (spec(o).configOverrides = { name: 'reloader-overrides' }));
+    expect(findings(tree, 'app-version', opts).map((f) => f.message)).toEqual([
+      "spec.configOverrides → ConfigMap/kommander/reloader-overrides: no stage of the tree applies it; Kommander looks for it in the AppDeployment's namespace kommander",
+    ]);
   });
 });
 

@@ -288,6 +288,20 @@ export function ruleAppVersions(ctx: RuleContext): Finding[] {
   for (const o of ctx.model.rawObjects) if (o.group.startsWith('apps.kommander.') && (o.kind === 'ClusterApp' || o.kind === 'App')) known.add(o.name);
   for (const o of ctx.model.applied) {
     if (!o.group.startsWith('apps.kommander.') || o.kind !== 'AppDeployment') continue;
+    // configOverrides: a ConfigMap in the AppDeployment's namespace (Kommander reads it there).
+    const co = isObject(spec(o).configOverrides) ? str((spec(o).configOverrides as JsonObject).name) : undefined;
+    if (co && !co.includes('${')) {
+      const cm: ObjectRef = { kind: 'ConfigMap', namespace: o.namespace, name: co };
+      if (!ctx.applied.has(refKey(cm)) && !ctx.isExternal(cm)) {
+        out.push({
+          rule: 'app-version',
+          file: o.file,
+          object: o.display,
+          message: `spec.configOverrides → ${refKey(cm)}: no stage of the tree applies it; Kommander looks for it in the AppDeployment's namespace ${o.namespace}`,
+          fix: `add ConfigMap ${co} (key values.yaml) to ${o.namespace} in the same stage, or remove configOverrides`,
+        });
+      }
+    }
     const ref = isObject(spec(o).appRef) ? (spec(o).appRef as JsonObject) : {};
     const name = str(ref.name);
     const kind = str(ref.kind) ?? 'ClusterApp';
