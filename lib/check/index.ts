@@ -64,7 +64,10 @@ export function configKeyOf(model: TreeModel, f: Finding, index = objectIndex(mo
   const name = rest[rest.length - 1];
   if (!kind || !name) return undefined;
   const group = index.get(`${f.object}\u0000${f.file}`)?.group ?? '';
-  if (kind === 'AppDeployment' && group.startsWith('apps.kommander.')) return f.rule === 'app-version' ? `apps.${name}.version` : `apps.${name}`;
+  if (kind === 'AppDeployment' && group.startsWith('apps.kommander.')) {
+    if (f.message.startsWith('spec.configOverrides')) return `apps.${name}.values`;
+    return f.rule === 'app-version' ? `apps.${name}.version` : `apps.${name}`;
+  }
   if (kind === 'ConfigMap' && name.endsWith('-overrides') && f.file.includes('appdeployments/')) return `apps.${name.slice(0, -'-overrides'.length)}.values`;
   if (kind === 'GitRepository' && f.file.includes('/catalogs/')) return `catalog.repositories[name=${name}]`;
   if (kind === 'Extension' && group === 'operator.gardener.cloud') return f.rule === 'component-version' ? `gardener.extensions.${name}.version` : `gardener.extensions.${name}`;
