@@ -499,3 +499,31 @@ describe('check: the CLI', () => {
     expect(run([dir, '--format', 'yaml']).stderr).toContain('error: --format must be one of text, json, sarif, markdown, not "yaml"');
   });
 });
+
+describe('check: flux.mode manifest end to end', () => {
+  const install = path.join(SHARED_CRDS, 'flux', 'flux-v2.9.4-install.yaml');
+  const t = fs.existsSync(install) ? test : test.skip;
+  if (!fs.existsSync(install)) console.warn(`SKIPPING the manifest-mode check test LOUDLY: ${install} is missing`);
+
+  t('the example config in flux.mode manifest checks clean (no crd-order finding that makes the root depend on its child)', () => {
+    // GIVEN platform.yaml switched to flux.mode manifest with the real Flux 2.9.4 install
+    const root = path.resolve(__dirname, '..');
+    const text = fs
+      .readFileSync(path.join(root, 'platform.yaml'), 'utf8')
+      .replace(/^ {2}mode: bootstrap$/m, `  mode: manifest\n  installManifest: ${install}`)
+      .replace(/^applicationDefinitions: (.*)$/m, (_m, p: string) => `applicationDefinitions: ${path.join(root, p)}`);
+    const file = path.join(tmpDir('check-manifest-mode'), 'platform.yaml');
+    fs.writeFileSync(file, text);
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { synthesize } = require('../lib/cli') as typeof import('../lib/cli');
+    const { loadConfig } = require('../lib/config/load') as typeof import('../lib/config/load');
+    const { readCheckConfig } = require('../lib/check') as typeof import('../lib/check');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const files = synthesize(loadConfig(file));
+    const tree: Tree = new Map(files.map((f) => [f.path, f.content.toString()]));
+    // THEN the tree carries the Flux CRDs, and check reports nothing
+    expect([...tree.values()].some((c) => c.includes('name: kustomizations.kustomize.toolkit.fluxcd.io'))).toBe(true);
+    const declared = readCheckConfig(file);
+    expect(checkFiles(tree, { crdDirs: [SHARED_CRDS], external: declared.external, externalCrds: declared.externalCrds })).toEqual([]);
+  });
+});
