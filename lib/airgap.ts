@@ -8,12 +8,13 @@ import { compareStrings, Finding } from './check/types';
  * objects after post-build substitution (so `${helmMirrorURL:=…}` shows the mirror when the
  * config sets one). `synth` writes it as AIRGAP.md and AIRGAP.json when the config is air-gapped,
  * so that a mirror can be filled from it; `check` (rule `airgap`) refuses a source outside the
- * mirror. Container images inside the charts are not listed: they are only known after Helm
- * renders the charts.
+ * mirror. Container images are listed where the tree itself holds the pod spec (e.g. the Flux
+ * controllers in flux.mode manifest); images inside the charts are only known after Helm renders
+ * them and are not listed.
  */
 
 export interface AirgapArtifact {
-  readonly type: 'helm-chart' | 'oci' | 'git' | 'bucket';
+  readonly type: 'helm-chart' | 'oci' | 'git' | 'bucket' | 'image';
   /** URL the controller fetches from (the repository URL for a Helm chart). */
   readonly url: string;
   /** Where to fetch it to fill the mirror: the default of a `${helmMirrorURL:=<upstream>}` URL, when the URL was substituted. @default - the url */
@@ -39,6 +40,22 @@ function refOf(ref: unknown): string | undefined {
 }
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'HelmRepository', 'Bucket']);
+
+const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob', '/Pod']);
+
+/** Images of a workload's pod spec (containers, initContainers, ephemeralContainers). */
+function podImages(obj: JsonObject): string[] {
+  let pod: unknown = obj.spec;
+  if (obj.kind === 'CronJob') pod = isObject(pod) && isObject(pod.jobTemplate) && isObject(pod.jobTemplate.spec) ? pod.jobTemplate.spec.template : undefined;
+  else if (obj.kind !== 'Pod') pod = isObject(pod) ? pod.template : undefined;
+  const ps = isObject(pod) && obj.kind !== 'Pod' ? pod.spec : pod;
+  if (!isObject(ps)) return [];
+  const out: string[] = [];
+  for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const c of Array.isArray(ps[field]) ? (ps[field] as unknown[]) : []) if (isObject(c) && str(c.image)) out.push(c.image as string);
+  }
+  return out;
+}
 
 /**
  * Every artifact the objects of a model pull, sorted by type, url, chart, version: the objects the
@@ -99,6 +116,11 @@ export function airgapArtifacts(model: TreeModel): AirgapArtifact[] {
       }
     }
   }
+  // Container images of the workloads the tree holds itself (not those inside charts).
+  for (const o of objects) {
+    if (!WORKLOAD_KINDS.has(`${o.group}/${o.kind}`)) continue;
+    for (const image of podImages(o.obj)) add({ type: 'image', url: image, source: o.display }, o.display);
+  }
   // Sources nothing in the tree pulls from yet (e.g. catalog GitRepositories Kommander reads) are still fetched by source-controller.
   for (const src of sources.values()) {
     if (chartPulls.has(src.display) || src.kind === 'HelmRepository') continue;
@@ -134,6 +156,8 @@ export function airgapFindings(model: TreeModel, opts: AirgapOptions): Finding[]
   // One finding per source object, naming everything pulled through it.
   const outside = new Map<string, { a: AirgapArtifact; host: string; usedBy: Set<string> }>();
   for (const a of airgapArtifacts(model)) {
+    // Images need an image registry mirror, which the config does not declare: listed, not judged.
+    if (a.type === 'image') continue;
     const host = hostOf(a.url);
     if (!host || allowed.has(host) || /\.svc(\.cluster\.local)?$/.test(host)) continue;
     if (!outside.has(a.source)) outside.set(a.source, { a, host, usedBy: new Set() });
@@ -168,6 +192,7 @@ export function renderAirgapMarkdown(artifacts: readonly AirgapArtifact[], mirro
   section('Helm charts', 'helm-chart', ['Repository', 'Upstream', 'Chart', 'Version', 'Source', 'Used by'], (a) => [a.url, a.upstream ?? '–', a.chart ?? '', a.version ?? '', `\`${a.source}\``, used(a)]);
   section('OCI artifacts', 'oci', ['URL', 'Upstream', 'Chart', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.upstream ?? '–', a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
   section('Git repositories', 'git', ['URL', 'Path (chart)', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
+  section('Container images (of the workloads the tree holds; images inside charts are not listed)', 'image', ['Image', 'Used by'], (a) => [a.url, used(a)]);
   section('Buckets', 'bucket', ['Endpoint', 'Path', 'Reference', 'Source', 'Used by'], (a) => [a.url, a.chart ?? '–', a.version ?? '–', `\`${a.source}\``, used(a)]);
   if (artifacts.length === 0) out.push('Nothing is pulled.', '');
   return out.join('\n');

@@ -50,6 +50,18 @@ describe('airgap', () => {
     ]);
   });
 
+  test('lists the container images of workloads the tree holds itself', () => {
+    const tree = withMirror();
+    tree.set('kommander/apps/deployment-dashboard.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: dashboard\n  namespace: kommander\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: init\n          image: busybox:1.36\n      containers:\n        - name: app\n          image: ghcr.io/example/dashboard:v1.0.0\n');
+    tree.set('kommander/apps/kustomization.yaml', tree.get('kommander/apps/kustomization.yaml')!.replace('resources:\n', 'resources:\n  - deployment-dashboard.yaml\n'));
+    const images = airgapArtifacts(buildModel(tree)).filter((a) => a.type === 'image');
+    expect(images.map((a) => [a.url, a.usedBy])).toEqual([
+      ['busybox:1.36', ['Deployment/kommander/dashboard']],
+      ['ghcr.io/example/dashboard:v1.0.0', ['Deployment/kommander/dashboard']],
+    ]);
+    expect(renderAirgapMarkdown(images)).toContain('| ghcr.io/example/dashboard:v1.0.0 | `Deployment/kommander/dashboard` |');
+  });
+
   test('fails a source outside the mirror in an air-gapped config (airgap)', () => {
     // GIVEN no helmMirrorURL in kommander-vars: the default upstream URL stays
     const tree = sampleTree();
