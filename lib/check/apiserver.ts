@@ -92,8 +92,12 @@ function suggestName(name: string, rule: NameRule): string {
 
 // ---------------------------------------------------------------------------------------------
 
+const uniqueCache = new WeakMap<RuleContext, TreeObject[]>();
+
 /** Each applied object once (an object applied by two stages is checked once, at its first stage). */
 function uniqueApplied(ctx: RuleContext): TreeObject[] {
+  const cached = uniqueCache.get(ctx);
+  if (cached) return cached;
   const seen = new Set<string>();
   const out: TreeObject[] = [];
   for (const o of ctx.model.applied) {
@@ -102,6 +106,7 @@ function uniqueApplied(ctx: RuleContext): TreeObject[] {
     seen.add(k);
     out.push(o);
   }
+  uniqueCache.set(ctx, out);
   return out;
 }
 
