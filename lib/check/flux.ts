@@ -391,8 +391,9 @@ function chartRefs(ctx: RuleContext): { chart: string; version: string; object: 
   const out: { chart: string; version: string; object: TreeObject; field: string }[] = [];
   const walk = (o: TreeObject, x: unknown, p: string) => {
     if (typeof x === 'string') {
+      if (!p.endsWith('.ref') || x.length > 1024) return;
       const m = /^(?:oci:\/\/)?[a-z0-9.-]+(?::\d+)?\/(?:[^:@\s]+\/)?([^/:@\s]+):(v?\d[^\s@]*)$/.exec(x);
-      if (m && p.endsWith('.ref')) out.push({ chart: m[1], version: m[2], object: o, field: p });
+      if (m) out.push({ chart: m[1], version: m[2], object: o, field: p });
     } else if (Array.isArray(x)) x.forEach((v, i) => walk(o, v, `${p}[${i}]`));
     else if (isObject(x)) for (const [k, v] of Object.entries(x)) walk(o, v, p ? `${p}.${k}` : k);
   };
