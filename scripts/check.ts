@@ -70,7 +70,9 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--format text|json|sarif|markdown]\n`);
     return 2;
   }
-  const problem = treeInputProblem(args.dir);
+  // A missing path or a file is refused before the CRDs load; an empty folder or one without a
+  // Flux Kustomization is refused by checkTreeFull (same messages, treeInputProblem).
+  const problem = fs.existsSync(args.dir) && fs.statSync(args.dir).isDirectory() ? undefined : treeInputProblem(args.dir);
   if (problem) {
     process.stderr.write(`error: ${problem}\n`);
     return 2;
