@@ -294,3 +294,39 @@ describe('cel: the Kubernetes documentation examples', () => {
     expect(s.validate({ spec: fail }).map((v) => [v.message, v.evalError])).toEqual([[`failed rule: ${rule}`, false]]);
   });
 });
+
+/**
+ * The Kubernetes list and regex libraries (lib/cel/k8s.ts), with the examples of
+ * https://kubernetes.io/docs/reference/using-api/cel/ ("Kubernetes list library", "Kubernetes
+ * regex library").
+ */
+describe('cel: Kubernetes list and regex libraries', () => {
+  const ev = (expr: string, self: unknown = {}) => compile(expr)({ self: toCel({}, self) });
+  test.each([
+    ['[1, 2, 3].isSorted()', true],
+    ["['b', 'a'].isSorted()", false],
+    ['[1, 2, 3].sum() == 6', true],
+    ['[1.0, 2.5].sum() == 3.5', true],
+    ['[1, 2, 3].min() == 1 && [1, 2, 3].max() == 3', true],
+    ["['a', 'b', 'b', 'c'].indexOf('b') == 1 && ['a', 'b', 'b', 'c'].lastIndexOf('b') == 2", true],
+    ["['a'].indexOf('z') == -1", true],
+    ["'abc 123'.find('[0-9]+') == '123'", true],
+    ["'abc'.find('[0-9]+') == ''", true],
+    ["'1, 2, 3, 4'.findAll('[0-9]+').map(x, int(x)).sum() < 100", true],
+    ["'1, 2, 3, 4'.findAll('[0-9]+', 2) == ['1', '2']", true],
+  ])('%s', (expr, want) => {
+    expect(ev(expr)).toBe(want);
+  });
+
+  test('documented rule shapes: priorities and weights', () => {
+    // "lowPriorities.map(x, x.priority).max() < highPriorities.map(x, x.priority).min()" and "items.map(x, x.weight).sum() == 1.0"
+    const self = { low: [{ priority: 1 }, { priority: 3 }], high: [{ priority: 5 }], items: [{ weight: 0.5 }, { weight: 0.5 }] };
+    expect(ev('self.low.map(x, x.priority).max() < self.high.map(x, x.priority).min()', self)).toBe(true);
+    expect(ev('self.items.map(x, x.weight).sum() == 1.0', self)).toBe(true);
+  });
+
+  test('fails min/max of an empty list and an invalid regular expression', () => {
+    expect(String(ev('[].min()'))).toContain('min called on empty list');
+    expect(String(ev("'a'.find('(')"))).toContain('invalid regular expression');
+  });
+});

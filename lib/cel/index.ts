@@ -2,6 +2,7 @@ import { celEnv, CelEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
 import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -22,10 +23,10 @@ import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
  * v1.31), and https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-rules
  *
  * The CEL core (parser, evaluator, standard functions, `has()`, `size()`, the `strings`
- * extension) is @bufbuild/cel. The Kubernetes libraries (`quantity`, `url`, `ip`, `cidr`,
- * `semver`, `format`, list and regex extensions) are not provided: no rule of the CRDs in
- * ../shared uses any of them (see `functionsOf` and test/cel.test.ts, which fails when a rule
- * calls a function this environment lacks).
+ * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts. The other
+ * Kubernetes libraries (`quantity`, `url`, `ip`, `cidr`, `semver`, `format`) are not provided: no
+ * rule of the CRDs in ../shared uses any Kubernetes library (see `functionsOf` and
+ * test/cel.test.ts, which fails when a rule calls a function beyond has/size).
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -78,7 +79,7 @@ interface Compiled {
 
 let envCache: CelEnv | undefined;
 function env(): CelEnv {
-  if (!envCache) envCache = celEnv({ funcs: strings });
+  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS] });
   return envCache;
 }
 
