@@ -66,31 +66,45 @@ export interface ParseResult {
 export function parseYamlDocs(text: string): ParseResult {
   const docs: ParsedDoc[] = [];
   const errors: string[] = [];
-  const duplicateKeys: string[] = [];
   let all: YAML.Document.Parsed[];
   try {
-    all = YAML.parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, logLevel: 'silent' }) as YAML.Document.Parsed[];
+    all = YAML.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' }) as YAML.Document.Parsed[];
   } catch (e) {
     return { docs, errors: [(e as Error).message] };
   }
   if (!Array.isArray(all)) all = [all as unknown as YAML.Document.Parsed];
   all.forEach((doc, index) => {
-    const dups = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
-    const other = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
-    if (other.length > 0) {
-      errors.push(...other.map((e) => e.message.split('\n')[0]));
+    if (doc.errors.length > 0) {
+      errors.push(...doc.errors.map((e) => e.message.split('\n')[0]));
       return;
-    }
-    for (const e of dups) {
-      const at = e.pos[0];
-      const line = text.slice(0, at).split('\n').length;
-      const key = (/^[^:\n]*/.exec(text.slice(at)) ?? [''])[0].trim();
-      duplicateKeys.push(`line ${line}: key ${JSON.stringify(key)} is set twice in the same mapping`);
     }
     const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
     if (value !== null && value !== undefined) docs.push({ index, value });
   });
+  const duplicateKeys = all.flatMap((doc) => duplicateKeysOf(doc, text));
   return duplicateKeys.length > 0 ? { docs, errors, duplicateKeys } : { docs, errors };
+}
+
+/** Scalar keys set twice in one mapping of a parsed document (the API server and kustomize refuse them; YAML parsers keep the last). */
+export function duplicateKeysOf(doc: YAML.Document, text: string): string[] {
+  if (!text.includes(':')) return [];
+  const out: string[] = [];
+  YAML.visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        if (!YAML.isScalar(k)) continue;
+        const id = `${typeof k.value}:${String(k.value)}`;
+        if (seen.has(id)) {
+          const line = text.slice(0, k.range?.[0] ?? 0).split('\n').length;
+          out.push(`line ${line}: key ${JSON.stringify(String(k.value))} is set twice in the same mapping`);
+        }
+        seen.add(id);
+      }
+    },
+  });
+  return out;
 }
 
 /** `group` of an apiVersion (`''` for the core group). */
