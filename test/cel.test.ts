@@ -330,3 +330,43 @@ describe('cel: Kubernetes list and regex libraries', () => {
     expect(String(ev("'a'.find('(')"))).toContain('invalid regular expression');
   });
 });
+
+/**
+ * The Kubernetes quantity library (lib/cel/quantity.ts), with the examples of
+ * https://kubernetes.io/docs/reference/using-api/cel/ ("Kubernetes quantity library").
+ */
+describe('cel: Kubernetes quantity library', () => {
+  const ev = (expr: string, self: unknown = {}) => compile(expr)({ self: toCel({}, self) });
+  test.each([
+    ["quantity('500000G').isInteger()", true],
+    ["quantity('50k').asInteger() == 50000", true],
+    ["quantity('50k').add(quantity('20k')) == quantity('70k')", true],
+    ["quantity('50k').sub(20000) == quantity('30k')", true],
+    ["quantity('50k').isLessThan(quantity('100k'))", true],
+    ["quantity('50k').isGreaterThan(quantity('100k'))", false],
+    ["quantity('200M').compareTo(quantity('0.2G')) == 0", true],
+    ["quantity('200M') == quantity('0.2G')", true],
+    ["isQuantity('1.3G') && isQuantity('1.3Gi') && !isQuantity('1.3GiB')", true],
+    ["quantity('-50M').sign() == -1 && quantity('0').sign() == 0", true],
+    ["quantity('1Gi').asInteger() == 1073741824 && quantity('1Ki') == quantity('1024')", true],
+    ["quantity('100m').isInteger()", false],
+    ["quantity('1.5e3') == quantity('1500') && quantity('2E-3') == quantity('2m')", true],
+  ])('%s', (expr, want) => {
+    expect(ev(expr)).toBe(want);
+  });
+
+  test('approximates large values as a double, and fails non-integers and invalid quantities', () => {
+    expect(ev("quantity('9999999999999999999999999999999999999G').asApproximateFloat()")).toBeCloseTo(1e46, -31);
+    expect(String(ev("quantity('100m').asInteger()"))).toContain('cannot convert value to integer');
+    expect(String(ev("quantity('1.5Gib')"))).toContain('"1.5Gib" is not a quantity');
+  });
+
+  test('a rule on a resource field, as a CRD would write it', () => {
+    const s = new CelSchema({
+      type: 'object',
+      properties: { spec: { type: 'object', properties: { memory: { 'x-kubernetes-int-or-string': true } }, 'x-kubernetes-validations': [{ rule: "quantity(string(self.memory)).isLessThan(quantity('4Gi'))", message: 'at most 4Gi' }] } },
+    });
+    expect(s.validate({ spec: { memory: '512Mi' } })).toEqual([]);
+    expect(s.validate({ spec: { memory: '8Gi' } }).map((v) => v.message)).toEqual(['at most 4Gi']);
+  });
+});

@@ -1,8 +1,9 @@
 import { celEnv, CelEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { create } from '@bufbuild/protobuf';
+import { create, createRegistry } from '@bufbuild/protobuf';
 import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
+import { K8S_QUANTITY_FUNCS, QUANTITY } from './quantity';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -23,8 +24,9 @@ import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
  * v1.31), and https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#validation-rules
  *
  * The CEL core (parser, evaluator, standard functions, `has()`, `size()`, the `strings`
- * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts. The other
- * Kubernetes libraries (`quantity`, `url`, `ip`, `cidr`, `semver`, `format`) are not provided: no
+ * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts, the
+ * quantity library in ./quantity.ts. The other Kubernetes libraries (`url`, `ip`, `cidr`,
+ * `semver`, `format`) are not provided: no
  * rule of the CRDs in ../shared uses any Kubernetes library (see `functionsOf` and
  * test/cel.test.ts, which fails when a rule calls a function beyond has/size).
  */
@@ -79,7 +81,7 @@ interface Compiled {
 
 let envCache: CelEnv | undefined;
 function env(): CelEnv {
-  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS] });
+  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS], registry: createRegistry(QUANTITY) }); // celEnv adds the well-known types
   return envCache;
 }
 
