@@ -370,3 +370,37 @@ describe('cel: Kubernetes quantity library', () => {
     expect(s.validate({ spec: { memory: '8Gi' } }).map((v) => v.message)).toEqual(['at most 4Gi']);
   });
 });
+
+/**
+ * The Kubernetes semver library (lib/cel/semver.ts), with the examples of
+ * https://kubernetes.io/docs/reference/using-api/cel/ ("Kubernetes semver library") and the
+ * precedence examples of https://semver.org (§11).
+ */
+describe('cel: Kubernetes semver library', () => {
+  const ev = (expr: string) => compile(expr)({});
+  test.each([
+    ["isSemver('1.0.0')", true],
+    ["isSemver('v1.0')", false],
+    ["isSemver('v1.0', true)", true],
+    ["semver('1.0.0') == semver('1.0.0')", true],
+    ["semver('v1.0', true) == semver('1.0.0')", true],
+    ["semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3", true],
+    ["semver('1.0.0').isLessThan(semver('1.1.0'))", true],
+    ["semver('2.1.0').isGreaterThan(semver('2.0.0'))", true],
+    ["semver('1.2.3').compareTo(semver('1.2.3')) == 0 && semver('1.0.0').compareTo(semver('1.2.3')) == -1", true],
+    // semver.org §11: 1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-alpha.beta < 1.0.0-beta < 1.0.0-beta.2 < 1.0.0-beta.11 < 1.0.0-rc.1 < 1.0.0
+    [
+      "semver('1.0.0-alpha').isLessThan(semver('1.0.0-alpha.1')) && semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta')) && semver('1.0.0-alpha.beta').isLessThan(semver('1.0.0-beta')) && semver('1.0.0-beta').isLessThan(semver('1.0.0-beta.2')) && semver('1.0.0-beta.2').isLessThan(semver('1.0.0-beta.11')) && semver('1.0.0-beta.11').isLessThan(semver('1.0.0-rc.1')) && semver('1.0.0-rc.1').isLessThan(semver('1.0.0'))",
+      true,
+    ],
+    ["semver('1.0.0+build.1') == semver('1.0.0+build.2')", true],
+    ["isSemver('01.0.0') || isSemver('1.0') || isSemver('1.0.0-')", false],
+  ])('%s', (expr, want) => {
+    expect(ev(expr)).toBe(want);
+  });
+
+  test('fails an invalid version, and quantity and semver methods do not mix up', () => {
+    expect(String(ev("semver('1.0')"))).toContain('"1.0" is not a semantic version');
+    expect(ev("quantity('1k').isLessThan(quantity('2k')) && semver('1.0.0').isLessThan(semver('2.0.0'))")).toBe(true);
+  });
+});

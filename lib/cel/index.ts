@@ -4,6 +4,7 @@ import { create, createRegistry } from '@bufbuild/protobuf';
 import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
 import { K8S_QUANTITY_FUNCS, QUANTITY } from './quantity';
+import { K8S_SEMVER_FUNCS, SEMVER } from './semver';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -25,8 +26,8 @@ import { K8S_QUANTITY_FUNCS, QUANTITY } from './quantity';
  *
  * The CEL core (parser, evaluator, standard functions, `has()`, `size()`, the `strings`
  * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts, the
- * quantity library in ./quantity.ts. The other Kubernetes libraries (`url`, `ip`, `cidr`,
- * `semver`, `format`) are not provided: no
+ * quantity and semver libraries in ./quantity.ts and ./semver.ts. The other Kubernetes libraries
+ * (`url`, `ip`, `cidr`, `format`) are not provided: no
  * rule of the CRDs in ../shared uses any Kubernetes library (see `functionsOf` and
  * test/cel.test.ts, which fails when a rule calls a function beyond has/size).
  */
@@ -81,7 +82,7 @@ interface Compiled {
 
 let envCache: CelEnv | undefined;
 function env(): CelEnv {
-  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS], registry: createRegistry(QUANTITY) }); // celEnv adds the well-known types
+  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS, ...K8S_SEMVER_FUNCS], registry: createRegistry(QUANTITY, SEMVER) }); // celEnv adds the well-known types
   return envCache;
 }
 
