@@ -404,3 +404,41 @@ describe('cel: Kubernetes semver library', () => {
     expect(ev("quantity('1k').isLessThan(quantity('2k')) && semver('1.0.0').isLessThan(semver('2.0.0'))")).toBe(true);
   });
 });
+
+/**
+ * The Kubernetes URL library (lib/cel/url.ts), with the examples of
+ * https://kubernetes.io/docs/reference/using-api/cel/ ("Kubernetes URL library").
+ */
+describe('cel: Kubernetes URL library', () => {
+  const ev = (expr: string) => compile(expr)({});
+  test.each([
+    "url('https://example.com:80/').getHost() == 'example.com:80'",
+    "url('https://example.com/').getHost() == 'example.com'",
+    "url('https://[::1]:80/').getHost() == '[::1]:80'",
+    "url('https://[::1]/').getHost() == '[::1]'",
+    "url('/path').getHost() == ''",
+    "url('https://example.com:80/').getHostname() == 'example.com'",
+    "url('https://127.0.0.1:80/').getHostname() == '127.0.0.1'",
+    "url('https://[::1]:80/').getHostname() == '::1'",
+    "url('/path').getHostname() == ''",
+    "url('https://example.com:80/').getPort() == '80'",
+    "url('https://example.com/').getPort() == ''",
+    "url('/path').getPort() == ''",
+    "url('https://example.com/path').getEscapedPath() == '/path'",
+    "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'",
+    "url('https://example.com/').getEscapedPath() == '/'",
+    "url('https://example.com').getEscapedPath() == ''",
+    "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == { 'k1': ['a'], 'k2': ['b', 'c']}",
+    "url('https://example.com/path?key with spaces=value with spaces').getQuery() == { 'key with spaces': ['value with spaces']}",
+    "url('https://example.com/path?').getQuery() == {}",
+    "url('https://example.com/path').getQuery() == {}",
+    "url('/path').getScheme() == '' && url('https://example.com/').getScheme() == 'https'",
+    "isURL('https://example.com/') && isURL('/path') && !isURL('example.com') && !isURL('')",
+  ])('%s', (expr) => {
+    expect(ev(expr)).toBe(true);
+  });
+
+  test('fails what is neither an absolute URI nor an absolute path', () => {
+    expect(String(ev("url('example.com/path')"))).toContain('is not an absolute URI or an absolute path');
+  });
+});

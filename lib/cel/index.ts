@@ -5,6 +5,7 @@ import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
 import { K8S_QUANTITY_FUNCS, QUANTITY } from './quantity';
 import { K8S_SEMVER_FUNCS, SEMVER } from './semver';
+import { K8S_URL_FUNCS, URL_TYPE } from './url';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -26,8 +27,8 @@ import { K8S_SEMVER_FUNCS, SEMVER } from './semver';
  *
  * The CEL core (parser, evaluator, standard functions, `has()`, `size()`, the `strings`
  * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts, the
- * quantity and semver libraries in ./quantity.ts and ./semver.ts. The other Kubernetes libraries
- * (`url`, `ip`, `cidr`, `format`) are not provided: no
+ * quantity, semver and URL libraries in ./quantity.ts, ./semver.ts and ./url.ts. The other
+ * Kubernetes libraries (`ip`, `cidr`, `format`) are not provided: no
  * rule of the CRDs in ../shared uses any Kubernetes library (see `functionsOf` and
  * test/cel.test.ts, which fails when a rule calls a function beyond has/size).
  */
@@ -82,7 +83,7 @@ interface Compiled {
 
 let envCache: CelEnv | undefined;
 function env(): CelEnv {
-  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS, ...K8S_SEMVER_FUNCS], registry: createRegistry(QUANTITY, SEMVER) }); // celEnv adds the well-known types
+  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS, ...K8S_SEMVER_FUNCS, ...K8S_URL_FUNCS], registry: createRegistry(QUANTITY, SEMVER, URL_TYPE) }); // celEnv adds the well-known types
   return envCache;
 }
 
