@@ -442,3 +442,39 @@ describe('cel: Kubernetes URL library', () => {
     expect(String(ev("url('example.com/path')"))).toContain('is not an absolute URI or an absolute path');
   });
 });
+
+/**
+ * The Kubernetes IP and CIDR libraries (lib/cel/ip.ts), with the examples of
+ * https://kubernetes.io/docs/reference/using-api/cel/ ("Kubernetes IP address library",
+ * "Kubernetes CIDR library").
+ */
+describe('cel: Kubernetes IP and CIDR libraries', () => {
+  const ev = (expr: string) => compile(expr)({});
+  test.each([
+    "isIP('127.0.0.1') && isIP('::1') && !isIP('127.0.0.256') && !isIP(':::1')",
+    "ip.isCanonical('127.0.0.1') && ip.isCanonical('2001:db8::abcd') && !ip.isCanonical('2001:DB8::ABCD') && !ip.isCanonical('2001:db8::0:0:0:abcd')",
+    "ip('127.0.0.1').family() == 4 && ip('::1').family() == 6",
+    "ip('0.0.0.0').isUnspecified() && ip('::').isUnspecified() && !ip('127.0.0.1').isUnspecified()",
+    "ip('127.0.0.1').isLoopback() && ip('::1').isLoopback() && !ip('10.0.0.1').isLoopback()",
+    "ip('fe80::1').isLinkLocalUnicast() && ip('169.254.1.1').isLinkLocalUnicast()",
+    "ip('ff02::1').isLinkLocalMulticast() && ip('224.0.0.1').isLinkLocalMulticast()",
+    "ip('192.168.0.1').isGlobalUnicast() && ip('2001:db8::1').isGlobalUnicast() && !ip('127.0.0.1').isGlobalUnicast()",
+    "cidr('192.168.0.0/24').containsIP(ip('192.168.0.1')) && cidr('192.168.0.0/24').containsIP('192.168.0.1') && !cidr('192.168.0.0/24').containsIP('192.168.1.1')",
+    "cidr('192.168.0.0/24').containsCIDR(cidr('192.168.0.0/25')) && cidr('192.168.0.0/24').containsCIDR('192.168.0.0/25') && !cidr('192.168.0.0/24').containsCIDR('192.168.0.0/23')",
+    "cidr('192.168.0.1/24').ip() == ip('192.168.0.1')",
+    "cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24')",
+    "cidr('192.168.0.0/24').prefixLength() == 24",
+    "isCIDR('192.168.0.0/16') && !isCIDR('192.168.0.0/33') && isCIDR('2001:db8::/32') && !isCIDR('192.168.0.0')",
+    "ip('2001:db8::1') == ip('2001:DB8:0::1') && cidr('2001:db8::/32').containsIP('2001:db8:1::1')",
+    "isIP('::1.2.3.4') && isIP('1:2:3:4:5:6:7::') && isIP('1:2:3:4:5:6:1.2.3.4')",
+    // refused like the API server: IPv4-mapped IPv6, zones, leading zeros
+    "!isIP('::ffff:1.2.3.4') && !isIP('fe80::1%eth0') && !isIP('127.0.0.01')",
+  ])('%s', (expr) => {
+    expect(ev(expr)).toBe(true);
+  });
+
+  test('fails an invalid address', () => {
+    expect(String(ev("ip('300.1.1.1')"))).toContain('"300.1.1.1" is not a valid IP address');
+    expect(String(ev("cidr('10.0.0.0/40')"))).toContain('is not a valid CIDR');
+  });
+});

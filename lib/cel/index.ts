@@ -6,6 +6,7 @@ import { K8S_LIST_FUNCS, K8S_REGEX_FUNCS } from './k8s';
 import { K8S_QUANTITY_FUNCS, QUANTITY } from './quantity';
 import { K8S_SEMVER_FUNCS, SEMVER } from './semver';
 import { K8S_URL_FUNCS, URL_TYPE } from './url';
+import { CIDR_TYPE, IP_TYPE, K8S_IP_FUNCS } from './ip';
 
 /**
  * `x-kubernetes-validations` (CEL) of CRD schemas, evaluated offline with Kubernetes semantics:
@@ -27,8 +28,8 @@ import { K8S_URL_FUNCS, URL_TYPE } from './url';
  *
  * The CEL core (parser, evaluator, standard functions, `has()`, `size()`, the `strings`
  * extension) is @bufbuild/cel; the Kubernetes list and regex libraries are in ./k8s.ts, the
- * quantity, semver and URL libraries in ./quantity.ts, ./semver.ts and ./url.ts. The other
- * Kubernetes libraries (`ip`, `cidr`, `format`) are not provided: no
+ * quantity, semver, URL and IP/CIDR libraries in ./quantity.ts, ./semver.ts, ./url.ts and
+ * ./ip.ts. The `format` library (it needs CEL optional types) is not provided: no
  * rule of the CRDs in ../shared uses any Kubernetes library (see `functionsOf` and
  * test/cel.test.ts, which fails when a rule calls a function beyond has/size).
  */
@@ -83,7 +84,7 @@ interface Compiled {
 
 let envCache: CelEnv | undefined;
 function env(): CelEnv {
-  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS, ...K8S_SEMVER_FUNCS, ...K8S_URL_FUNCS], registry: createRegistry(QUANTITY, SEMVER, URL_TYPE) }); // celEnv adds the well-known types
+  if (!envCache) envCache = celEnv({ funcs: [...strings, ...K8S_LIST_FUNCS, ...K8S_REGEX_FUNCS, ...K8S_QUANTITY_FUNCS, ...K8S_SEMVER_FUNCS, ...K8S_URL_FUNCS, ...K8S_IP_FUNCS], registry: createRegistry(QUANTITY, SEMVER, URL_TYPE, IP_TYPE, CIDR_TYPE) }); // celEnv adds the well-known types
   return envCache;
 }
 

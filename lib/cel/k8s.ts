@@ -14,8 +14,8 @@ import { celList, celMethod, CelScalar, isCelList, listType } from '@bufbuild/ce
  * No rule of the CRDs in ../shared calls them (test/cel.test.ts lists the functions the rules
  * use); they are here so that a CRD upgrade that starts using them is evaluated, not reported as
  * "unbound function". Regular expressions run on the JavaScript engine (Kubernetes uses RE2): a
- * pattern JavaScript cannot compile is an evaluation error. The quantity, semver and URL
- * libraries are in ./quantity.ts, ./semver.ts and ./url.ts; ip/cidr and format are not provided.
+ * pattern JavaScript cannot compile is an evaluation error. The quantity, semver, URL and IP/CIDR
+ * libraries are in ./quantity.ts, ./semver.ts, ./url.ts and ./ip.ts; `format` is not provided.
  */
 
 type Scalar = bigint | number | string | boolean;
