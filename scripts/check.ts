@@ -1,6 +1,7 @@
 /**
- * `npm run check [-- [<dir>] [--crds <dir>]… [--external-crds g1,g2] [--external Kind/ns/name,…]
- *                     [--no-kustomize] [--config platform.yaml] [--format text|json|sarif|markdown]]`
+ * `npm run -s check -- [--output <dir>] [--config <file>] [--crds <dir>]… [--external-crds g1,g2]
+ *                     [--external Kind/ns/name,…] [--no-kustomize] [--format text|json|sarif|markdown]`
+ *                     (`--help`: CHECK_COMMAND)
  *
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
@@ -12,9 +13,32 @@
  * holds no Flux Kustomization).
  */
 import * as fs from 'fs';
+import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand } from '../lib/args';
 import * as path from 'path';
 import { CHECK_FORMATS, CheckFormat, checkTreeFull, formatFindings, formatMarkdown, formatSarif, pluginCrdDirs, readCheckConfig, treeInputProblem } from '../lib/check';
 import { readTree } from '../lib/check/tree';
+
+export const CHECK_COMMAND: CommandSpec = {
+  name: 'check',
+  summary: 'validate a synthesized tree offline (CRD schemas, the Flux graph, the secrets guards, kubectl kustomize)',
+  positional: { name: 'dir', help: 'the tree to check (same as --output)' },
+  flags: [
+    CONFIG_FLAG,
+    outputFlag('the synthesized tree to check (default dist)'),
+    { name: 'crds', value: 'dir', repeatable: true, help: 'CRD directories for the schema rule (default: the crdDirs of the validation plugin in cdk8s.yaml)' },
+    { name: 'external-crds', value: 'groups', repeatable: true, help: 'API groups whose CRDs are installed outside the tree' },
+    { name: 'external', value: 'Kind/ns/name', repeatable: true, help: 'objects created outside the tree' },
+    { name: 'no-kustomize', help: 'skip `kubectl kustomize` of the stage folders' },
+    { name: 'format', value: 'text|json|sarif|markdown', help: 'output format (default text); sarif is SARIF 2.1.0 for GitHub code scanning, markdown a PR comment' },
+    { name: 'json', help: 'the same as --format json' },
+  ],
+  exitCodes: [
+    [0, 'clean'],
+    [1, 'findings (printed, one per problem, with the fix)'],
+    [2, 'usage error, or the path is not a tree (missing, a file, an empty folder, no Flux Kustomization)'],
+  ],
+  details: 'Objects and CRD groups outside the tree also come from the config (`check:` and what the config implies, see checkDeclarations in lib/platform.ts).',
+};
 
 interface Args {
   dir: string;
@@ -26,48 +50,22 @@ interface Args {
   format: CheckFormat;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: 'dist', crdDirs: [], externalCrds: [], external: [], kustomize: true, config: process.env.PLATFORM_CONFIG || 'platform.yaml', format: 'text' };
-  let dirSet = false;
-  const list = (v: string | undefined, flag: string) => {
-    if (!v) throw new Error(`${flag} needs a value`);
-    return v.split(',').map((s) => s.trim()).filter(Boolean);
+function toArgs(p: ParsedArgs): Args {
+  return {
+    dir: p.string('output') ?? p.positionals[0] ?? 'dist',
+    crdDirs: p.list('crds'),
+    externalCrds: p.list('external-crds'),
+    external: p.list('external'),
+    kustomize: !p.flag('no-kustomize'),
+    config: p.config(),
+    format: p.flag('json') ? 'json' : ((p.string('format') ?? 'text') as CheckFormat),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    if (x === '--crds') {
-      // `--crds a b c` and `--crds a --crds b` both work
-      const start = i;
-      while (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a.crdDirs.push(argv[++i]);
-      if (i === start) throw new Error('--crds needs at least one directory');
-    } else if (x.startsWith('--crds=')) a.crdDirs.push(...list(x.slice(7), '--crds'));
-    else if (x === '--external-crds') a.externalCrds.push(...list(argv[++i], x));
-    else if (x.startsWith('--external-crds=')) a.externalCrds.push(...list(x.slice(16), '--external-crds'));
-    else if (x === '--external') a.external.push(...list(argv[++i], x));
-    else if (x.startsWith('--external=')) a.external.push(...list(x.slice(11), '--external'));
-    else if (x === '--no-kustomize') a.kustomize = false;
-    else if (x === '--config') a.config = argv[++i];
-    else if (x === '--json') a.format = 'json';
-    else if (x === '--format' || x.startsWith('--format=')) {
-      const f = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
-      if (!CHECK_FORMATS.includes(f as CheckFormat)) throw new Error(`--format must be one of ${CHECK_FORMATS.join(', ')}, not "${f ?? ''}"`);
-      a.format = f as CheckFormat;
-    }
-    else if (x === '--dir') a.dir = argv[++i];
-    else if (!x.startsWith('--') && !dirSet) {
-      a.dir = x;
-      dirSet = true;
-    } else throw new Error(`unknown argument "${x}"`);
-  }
-  return a;
 }
 
-async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--format text|json|sarif|markdown]\n`);
+async function main(parsed: ParsedArgs): Promise<number> {
+  const args = toArgs(parsed);
+  if (!CHECK_FORMATS.includes(args.format)) {
+    process.stderr.write(`error: --format must be one of ${CHECK_FORMATS.join(', ')}, not "${args.format}"\n`);
     return 2;
   }
   // A missing path or a file is refused before the CRDs load; an empty folder or one without a
@@ -130,7 +128,7 @@ async function main(): Promise<number> {
   return 1;
 }
 
-main().then(
+runCommand(CHECK_COMMAND, process.argv.slice(2), main).then(
   (code) => {
     process.exitCode = code;
   },

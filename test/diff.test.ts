@@ -6,6 +6,7 @@ import { diffFields, lineDiff } from '../lib/diff/fields';
 import { git, readGitTree } from '../lib/diff/git';
 import { SchemaRegistry } from '../lib/check/schema';
 import { addFolder, editObject, Obj, SHARED, sampleTree, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 const GARDEN_CRDS = path.join(SHARED, 'gardener', 'v1.146.4');
 
@@ -75,7 +76,7 @@ function fourChanges(): { base: Tree; head: Tree } {
   return { base, head };
 }
 
-describe('diff', () => {
+describeIfShared()('diff', () => {
   test('reports an added, a changed, a removed (pruned) and a renamed (recreated) object, grouped by stage', () => {
     // GIVEN a base tree and a new synth with one change of each kind
     const { base, head } = fourChanges();
@@ -301,12 +302,10 @@ describe('diff', () => {
     });
 
     test('`npm run diff -- --head <dir> --format markdown` exits 1 on changes and 0 without', () => {
-      const script = path.resolve(__dirname, '../build/scripts/diff.js');
-      const src = path.resolve(__dirname, '../lib/diff/index.ts');
-      if (!fs.existsSync(script) || fs.statSync(script).mtimeMs < fs.statSync(src).mtimeMs) {
-        console.warn('SKIPPED: build/scripts/diff.js is missing or stale (run `npm test`, which compiles first)');
-        return;
-      }
+      // (bundled by scripts/run.js when stale: never a stale build)
+      const built = spawnSync(process.execPath, [path.resolve(__dirname, '../scripts/run.js'), '--build', 'scripts/diff.ts'], { encoding: 'utf8' });
+      expect(built.stderr).toBe('');
+      const script = built.stdout.trim();
       // GIVEN the committed sample tree and a new tree with four changes
       const { base, head } = fourChanges();
       const repo = repoWithDist(base);

@@ -5,6 +5,7 @@ import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleName
 import { ruleAppVersions, ruleChartVersions, ruleComponentVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
 import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
+import { buildsPlainly } from './kustomize-plain';
 import { buildModel, TreeModel, TreeObject } from './model';
 import {
   dependents,
@@ -176,9 +177,11 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
   const findings = runRules(model, options);
   if (options.kustomize !== false) {
     if (findKubectl()) {
-      const targets = [...model.stages.values()]
+      const all = [...model.stages.values()]
         .filter((s) => s.inTree && s.path !== undefined && s.folderExists && s.kustomizationFile)
         .map((s) => ({ folder: s.path as string, object: s.object.display, size: s.files.length }));
+      // Folders of plain resource lists build in-process (see buildsPlainly); kubectl builds the rest.
+      const targets = all.filter((t) => !buildsPlainly(t.folder, files, model.parsed));
       findings.push(...(await runKustomizeBuilds(dir, targets)));
     } else {
       notes.push('kubectl not found: `kubectl kustomize` builds of the stage folders were SKIPPED');

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { parsePlainYaml } from '../config/fast-yaml';
 
 /** Folders never read into a tree. */
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -64,6 +65,9 @@ export interface ParseResult {
 
 /** Parses a (multi-document) YAML text; empty documents are dropped. */
 export function parseYamlDocs(text: string): ParseResult {
+  // One document in the plain subset (every file the synthesizer writes): no document model.
+  const plain = parsePlainYaml(text);
+  if (plain !== undefined) return { docs: [{ index: 0, value: plain }], errors: [] };
   const docs: ParsedDoc[] = [];
   const errors: string[] = [];
   let all: YAML.Document.Parsed[];

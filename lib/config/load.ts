@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
+import { parsePlainYaml } from './fast-yaml';
 import { ConfigProblem, comparePaths, isObj, parsePath, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
@@ -169,8 +170,21 @@ export function loadConfig(file: string): PlatformConfig {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError([{ path: file, message: `${file}: cannot be read (${code}: ${abs}; check the path to the config file)` }]);
   }
+  // The plain subset configs are written in is read without the yaml library's document model;
+  // anything else, and any invalid config (for the line numbers of its problems), goes through it.
+  const plain = parsePlainYaml(text);
+  if (plain !== undefined) {
+    try {
+      return parseConfig(plain, path.dirname(abs));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+    }
+  }
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys: false: the library's own duplicate-key check scans the map for every key
+  // (quadratic in a big `apps:` map); duplicateKeyErrors does the same check in linear time.
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length === 0) doc.errors.push(...duplicateKeyErrors(doc));
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((err) => {
@@ -188,6 +202,24 @@ export function loadConfig(file: string): PlatformConfig {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(e.problems.map((p) => withPosition(p, doc, lineCounter)));
   }
+}
+
+/** A `Map keys must be unique` error (as the yaml library words it) for every repeated key of every map. */
+function duplicateKeyErrors(doc: YAML.Document): YAML.YAMLParseError[] {
+  const out: YAML.YAMLParseError[] = [];
+  YAML.visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const k = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(k)) {
+          const pos = YAML.isNode(pair.key) && pair.key.range ? pair.key.range[0] : 0;
+          out.push(new YAML.YAMLParseError([pos, pos + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+        } else seen.add(k);
+      }
+    },
+  });
+  return out;
 }
 
 /** Adds the line and column of the YAML node at (or nearest above) the problem's path. */

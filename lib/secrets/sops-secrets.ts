@@ -93,6 +93,7 @@ export class SecretStore {
   }
 }
 
+/** Props of `SopsSecret`. */
 export interface SopsSecretProps {
   readonly secret: SopsSecretFile;
   /** The stage that applies it: it gets SOPS decryption with this Secret. */

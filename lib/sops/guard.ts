@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
+import { parsePlainYaml } from '../config/fast-yaml';
 import { isEncryptedValue } from './codec';
 import { canonicalLastModified } from './mac';
 
@@ -36,14 +37,20 @@ const SET_HINT = 'npm run -s secrets -- set <namespace>/<name> key=value';
  */
 export function inspectSopsFile(file: string, content: string, recipients: readonly string[]): SopsFileInspection {
   const problems: string[] = [];
-  const docs = parseAllDocuments(content);
-  const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null || d.errors.length > 0) : [];
-  if (list.length === 0) return { problems: [`${file}: empty file; it must hold one SOPS-encrypted Secret (${SET_HINT})`] };
-  if (list.length > 1) problems.push(`${file}: holds ${list.length} YAML documents; write exactly one SOPS-encrypted Secret per file`);
-  const doc = list[0];
-  if (doc.errors.length > 0) return { problems: [...problems, `${file}: invalid YAML: ${doc.errors[0].message}`] };
-  if (!isMap(doc.contents)) return { problems: [...problems, `${file}: the document must be a mapping (a Kubernetes object)`] };
-  const obj = (doc.toJS() ?? {}) as Record<string, unknown>;
+  // A SOPS file is one mapping in the plain YAML subset: read without the yaml library's document model.
+  const plain = parsePlainYaml(content);
+  let obj: Record<string, unknown>;
+  if (plain !== undefined && typeof plain === 'object' && plain !== null && !Array.isArray(plain)) obj = plain as Record<string, unknown>;
+  else {
+    const docs = parseAllDocuments(content);
+    const list = Array.isArray(docs) ? docs.filter((d) => d.contents !== null || d.errors.length > 0) : [];
+    if (list.length === 0) return { problems: [`${file}: empty file; it must hold one SOPS-encrypted Secret (${SET_HINT})`] };
+    if (list.length > 1) problems.push(`${file}: holds ${list.length} YAML documents; write exactly one SOPS-encrypted Secret per file`);
+    const doc = list[0];
+    if (doc.errors.length > 0) return { problems: [...problems, `${file}: invalid YAML: ${doc.errors[0].message}`] };
+    if (!isMap(doc.contents)) return { problems: [...problems, `${file}: the document must be a mapping (a Kubernetes object)`] };
+    obj = (doc.toJS() ?? {}) as Record<string, unknown>;
+  }
   const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
   const kind = typeof obj.kind === 'string' ? obj.kind : undefined;
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;

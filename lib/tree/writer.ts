@@ -25,6 +25,7 @@ function sameContent(file: string, content: string | Buffer): boolean {
   }
 }
 
+/** What `writeTree` did: files written, left unchanged, and removed. */
 export interface WriteResult {
   readonly written: number;
   readonly unchanged: number;
