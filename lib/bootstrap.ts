@@ -71,15 +71,10 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
   ]);
   if (c.kommander.enabled && c.gitea.enabled && c.gitea.hostsManagementRepository) {
     step('6. Gitea as the management repository', [
-      `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`). Once stage`,
-      '`gitea` is ready, mirror this repository into Gitea (a pull mirror keeps it current):',
-      '',
-      '```sh',
-      `kubectl -n ${KOMMANDER_NAMESPACE} port-forward svc/gitea-http 3000:3000 &`,
-      `curl -u "$GITEA_ADMIN:$GITEA_PASSWORD" -H 'Content-Type: application/json' \\`,
-      `  -d '{"clone_addr":"${url}","repo_owner":"${c.gitea.repository.split('/')[0]}","repo_name":"${c.gitea.repository.split('/')[1]}","mirror":true,"auth_username":"'"$GIT_USERNAME"'","auth_password":"'"$GIT_PASSWORD"'"}' \\`,
-      '  http://localhost:3000/api/v1/repos/migrate',
-      '```',
+      `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`), with its own`,
+      'credentials (`kommander-git-credentials`). Nothing to run: once stage `gitea` is ready, Job',
+      '`kommander-flux/kommander-repository-init` creates the repository from this one (a one-time copy that',
+      "Kommander's controllers then commit to), authenticating with the root credentials.",
     ]);
   }
   const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;

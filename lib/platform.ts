@@ -8,7 +8,7 @@ import { GitRepository } from './flux/sources';
 import { gardenerSection } from './gardener/config';
 import { GardenerSecrets } from './gardener/secrets';
 import { GardenerTree } from './gardener/tree';
-import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
+import { KommanderTree } from './kommander/tree';
 import { SecretStore, SopsFileInspector } from './secrets/sops-secrets';
 import { Folder, TreeFile } from './tree/folder';
 
@@ -61,7 +61,7 @@ export class ManagementRepository extends Construct {
     super(scope, id);
     const c = props.config;
     this.root = new Folder(this, 'Root', { path: `clusters/${c.clusterName}` });
-    const url = c.git.url ?? giteaRepositoryUrl(c.gitea.repository);
+    const url = c.git.url!;
     // The sync objects `flux bootstrap --namespace kommander-flux --path clusters/<name>` creates,
     // adopted by the tree so that Git manages them from then on.
     this.rootSource = new GitRepository(this.root, 'RootSource', {
@@ -93,13 +93,15 @@ export class ManagementRepository extends Construct {
         config: c,
         source: this.rootSource,
         secrets: gardenerSecrets,
-        certManager: this.kommander?.stages['cert-manager'],
+        certManager: this.kommander?.stages['kommander-root-ca'],
         otherSecrets: this.kommander ? [] : secrets.claimRemaining(),
       });
     }
     if (c.sops.ageRecipients.length) {
       new TreeFile(this, 'SopsConfig', { path: '.sops.yaml', content: sopsCreationRules(c.sops.ageRecipients) });
     }
-    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide(c, this.root.path, url) });
+    // Flux is the release's: BOOTSTRAP.md installs that version.
+    const fluxVersion = this.kommander?.release.fluxVersion ?? c.flux.version;
+    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide({ ...c, flux: { ...c.flux, version: fluxVersion } }, this.root.path, url) });
   }
 }

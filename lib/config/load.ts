@@ -58,24 +58,22 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
   const flux = isObj(cfg.flux) ? cfg.flux : {};
   const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
 
-  // Gitea hosting the management repository needs Gitea; otherwise Flux needs git.url.
-  // (Skipped when those flags are themselves invalid: that is already reported.)
-  const giteaValid = typeof gitea.enabled === 'boolean' && typeof gitea.hostsManagementRepository === 'boolean';
-  const giteaHosts = gitea.enabled === true && gitea.hostsManagementRepository === true;
-  if (giteaValid && gitea.enabled === false && gitea.hostsManagementRepository === true) {
-    out.push(
-      problem(
-        ['gitea', 'hostsManagementRepository'],
-        'true requires gitea.enabled (set gitea.enabled: true, or set gitea.hostsManagementRepository: false and git.url)',
-      ),
-    );
-  } else if (giteaValid && isObj(cfg.git) && !giteaHosts && git.url === undefined) {
+  // The root repository Flux bootstraps from is the user's, outside the cluster: never the
+  // in-cluster management repository the tree itself deploys (Gitea / git-operator).
+  void gitea;
+  const kommanderOn = !isObj(cfg.kommander) || cfg.kommander.enabled !== false;
+  if (isObj(cfg.git) && git.url === undefined) {
+    out.push(problem(['git', 'url'], 'is missing (the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git)'));
+  } else if (typeof git.url === 'string' && /:\/\/([^/@]*@)?(gitea-http\.kommander|git-operator-git\.git-operator-system)(\.|:|\/)/.test(git.url)) {
     out.push(
       problem(
         ['git', 'url'],
-        'is missing (required unless gitea.enabled and gitea.hostsManagementRepository are true, e.g. https://github.com/example/management.git)',
+        `${show(git.url)} is the in-cluster management repository this tree deploys (Flux could never bootstrap from it; set git.url to the root repository outside the cluster, e.g. https://github.com/example/management.git)`,
       ),
     );
+  }
+  if (kommanderOn && cfg.applicationDefinitions === undefined) {
+    out.push(problem(['applicationDefinitions'], 'is missing (the kommander-applications release tree to install, e.g. ../kommander-applications/v2.8.3)'));
   }
 
   // Files the config points at, relative to the config file.
@@ -93,11 +91,25 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
     }
   }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {
-    const problemText = checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory');
+    const problemText =
+      checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications release tree') ?? releaseTreeProblem(baseDir, cfg.applicationDefinitions);
     if (problemText) out.push(problem(['applicationDefinitions'], problemText));
   }
   out.push(...gardenerCrossChecks(cfg, baseDir));
   return out;
+}
+
+/** A directory that is not a kommander-applications release of a known layout. */
+function releaseTreeProblem(baseDir: string, p: string): string | undefined {
+  const abs = path.resolve(baseDir, p);
+  const isRelease = (d: string) => ['services', 'applications'].some((l) => fs.existsSync(path.join(d, l)) && fs.statSync(path.join(d, l)).isDirectory());
+  if (isRelease(abs)) return undefined;
+  const parent = path.dirname(abs);
+  const siblings = fs.existsSync(parent)
+    ? fs.readdirSync(parent).filter((n) => isRelease(path.join(parent, n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    : [];
+  const found = fs.readdirSync(abs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 8).join(', ') || 'nothing';
+  return `${show(p)} is not a kommander-applications release tree of a known layout (found ${found}; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases next to it: ${siblings.length ? siblings.join(', ') : 'none'})`;
 }
 
 function checkPath(baseDir: string, p: string, kind: 'file' | 'directory', hint: string): string | undefined {

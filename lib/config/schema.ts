@@ -15,7 +15,7 @@
  * maps and open objects accept any key.
  */
 import { GARDENER_SCHEMA as GARDENER_SECTION_SCHEMA } from '../gardener/schema';
-import { BUILTIN_HELM_REPOSITORIES, CORE_APPS, CoreApp, DEFAULTS } from './defaults';
+import { BUILTIN_HELM_REPOSITORIES, CoreApp, DEFAULTS } from './defaults';
 
 // ---------------------------------------------------------------------------------------------
 // Problems and paths
@@ -709,11 +709,10 @@ function appSchema(core: CoreApp | undefined): ObjectSchema {
         ...(mandatory ? { const: { value: true, hint: `${core.id} is a core app the installer deploys; remove the key or set it to true` } } : {}),
       }),
       version: s.string({
-        description: core
-          ? `App version; the ClusterApp is \`${core.id}-<version>\`.`
-          : 'App version: the ClusterApp is `<id>-<version>`. Required: optional apps have no built-in version.',
+        description:
+          "App version: the ClusterApp is `<id>-<version>`; it must be a version the release (`applicationDefinitions`) ships.",
         format: 'version',
-        ...(core ? { default: core.version } : { required: 'required for an optional app, e.g. 3.14.1' }),
+        defaultDoc: "- the release's version of the app",
       }),
       values: s.open({ description: 'Helm values for the `configOverrides` ConfigMap (key `values.yaml`).', default: {} }),
       kind: s.string({
@@ -749,7 +748,6 @@ export interface ConfigSchemaProps {
 
 /** Builds the schema of the whole `platform.yaml`. */
 export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
-  const coreIds = CORE_APPS.map((a) => a.id);
   const gitRef = (example: string): StringPattern => ({
     regex: '^[^\\s~^:?*\\[\\\\]+$',
     wrong: 'is not a valid Git ref name',
@@ -809,11 +807,11 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             defaultDoc: '- required in manifest mode',
           }),
           version: s.string({
-            description: 'Flux version, for BOOTSTRAP.md and the kommander-flux AppDeployment.',
+            description: "Ignored: the Flux version is the release's (`kommander-flux/<version>`).",
             format: 'version',
             leadingV: true,
-            example: '2.9.4',
-            default: DEFAULTS.fluxVersion,
+            example: '2.2.3',
+            defaultDoc: "- the release's Flux version",
           }),
           interval: s.string({ description: 'Reconcile interval of the stage Kustomizations.', format: 'duration', default: DEFAULTS.fluxInterval }),
           retryInterval: s.string({
@@ -913,7 +911,6 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
       gitea: s.object(
         {
           enabled: s.boolean({ description: 'Deploy Gitea.', default: true }),
-          version: s.string({ description: 'Gitea Helm chart version.', format: 'version', example: DEFAULTS.giteaVersion, default: DEFAULTS.giteaVersion }),
           adminSecret: s.string({
             description: 'Existing Secret (namespace `kommander`) with keys `username` and `password`.',
             format: 'dns-name',
@@ -936,22 +933,20 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         { description: 'The in-cluster Gitea.' },
       ),
       applicationDefinitions: s.string({
-        description: 'A local kommander-applications-style directory (relative to the config file) copied verbatim into the tree root; it must exist.',
+        description:
+          "The kommander-applications release tree (relative to the config file; what the installer's `--kommander-applications-repository` takes). Everything the release decides is read from it; it is copied into the tree root.",
         format: 'path',
         defaultDoc: '- none',
       }),
       apps: s.map(appSchema(undefined), {
-        description: 'Apps keyed by id (a DNS label). The core apps are always present, merged with their built-in defaults.',
+        description: "Apps keyed by id (a DNS label): an app of the release. Versions default to the release's.",
         key: s.string({
           description: 'App id.',
           format: 'dns-label',
           example: 'my-app',
         }),
         keyName: '<id>',
-        entries: Object.fromEntries(CORE_APPS.map((core) => [core.id, appSchema(core)])),
-        entriesAlwaysPresent: true,
-        entryWhat: 'core app',
-        defaultDoc: `{} (core apps: ${coreIds.join(', ')})`,
+        defaultDoc: "{} (the installer steps deploy the release's core apps; every other enabled id is an optional AppDeployment)",
       }),
       catalog: s.object(
         {
@@ -1021,12 +1016,12 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
       kommander: s.object(
         {
           enabled: s.boolean({ description: 'Emit the Kommander tree.', default: true }),
-          version: s.string({
-            description: 'Kommander release: the chart version of `kommander` and `kommander-appmanagement`.',
-            format: 'version',
-            leadingV: true,
-            example: DEFAULTS.kommanderVersion,
-            default: DEFAULTS.kommanderVersion,
+          variables: s.map(s.string({ description: 'Value of the variable.' }), {
+            description:
+              'Values for `kommander-vars` / `substitution-vars` (the `${var}`s the release consumes), over the computed ones.',
+            key: s.string({ description: 'Variable name.', pattern: { regex: '^[A-Za-z_][A-Za-z0-9_]*$', wrong: 'is not a variable name', fix: 'e.g. kommanderAppManagementReplicas' } }),
+            keyName: '<variable>',
+            default: {},
           }),
         },
         { description: 'The Kommander management tree.' },

@@ -51,8 +51,8 @@ export interface FluxConfig {
    * @default - required in manifest mode
    */
   readonly installManifest?: string;
-  /** Flux version, for BOOTSTRAP.md and the kommander-flux AppDeployment. @default 2.9.4 */
-  readonly version: string;
+  /** Ignored: the Flux version is the release's. @default - the release's Flux version */
+  readonly version?: string;
   /** Reconcile interval of the stage Kustomizations. @default 10m */
   readonly interval: string;
   /** Retry interval of failed stage Kustomizations. @default 1m */
@@ -123,11 +123,10 @@ export interface AppConfig {
   /** @default true */
   readonly enabled: boolean;
   /**
-   * The app version: the ClusterApp is `<id>-<version>`; for third-party core charts it is also the
-   * chart version.
-   * @default - built-in for core apps, required for optional apps
+   * The app version: the ClusterApp is `<id>-<version>`; one of the versions the release ships.
+   * @default - the release's version of the app
    */
-  readonly version: string;
+  readonly version?: string;
   /** Values for the `configOverrides` ConfigMap (key `values.yaml`). @default {} */
   readonly values: HelmValues;
   /** `ClusterApp` (catalog-wide) or `App` (namespaced). @default ClusterApp */
@@ -172,11 +171,10 @@ export interface KommanderConfig {
   /** Emit the Kommander tree. @default true */
   readonly enabled: boolean;
   /**
-   * Kommander release: the chart version of `kommander` and `kommander-appmanagement`
-   * (`kommander-vars.kommanderChartVersion`).
-   * @default v2.8.3
+   * Values for `kommander-vars` / `substitution-vars`, over the computed ones.
+   * @default {}
    */
-  readonly version: string;
+  readonly variables: { readonly [name: string]: string };
 }
 
 /** Declarations for `npm run check` (objects and CRD groups that exist outside the tree). */

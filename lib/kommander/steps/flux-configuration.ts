@@ -1,0 +1,35 @@
+import { Construct } from 'constructs';
+import { GitRepository } from '../../flux/sources';
+import { addSopsSecret, FLUX_NAMESPACE, MANAGEMENT_CREDENTIALS, MANAGEMENT_REPOSITORY, StepProps } from './context';
+import { giteaRepositoryUrl } from './gitea';
+
+/** In-cluster URL of a git-operator repository (NKP 2.17.1 air-gap log). */
+export function gitOperatorRepositoryUrl(namespace: string, claim: string): string {
+  return `https://git-operator-git.git-operator-system.svc.cluster.local./repositories/${namespace}/${claim}.git`;
+}
+
+/**
+ * Step Flux Configuration: GitRepository `kommander-flux/management`, the in-cluster management
+ * repository every app Kustomization of the release reads (Gitea in the services era, git-operator
+ * in the applications era), with its own credentials `kommander-git-credentials` (services era: the
+ * SOPS file committed by the Gitea step; applications era: written by the GitClaimUser).
+ */
+export class FluxConfigurationStep extends Construct {
+  public readonly management: GitRepository;
+
+  constructor(scope: Construct, id: string, props: StepProps) {
+    super(scope, id);
+    const { ctx } = props;
+    const c = ctx.config;
+    const services = ctx.release.era === 'services';
+    if (!services) addSopsSecret(ctx, props.stage!, FLUX_NAMESPACE, MANAGEMENT_CREDENTIALS);
+    this.management = new GitRepository(props.stage!.folder, 'ManagementRepository', {
+      name: MANAGEMENT_REPOSITORY,
+      namespace: FLUX_NAMESPACE,
+      url: services ? giteaRepositoryUrl(c.gitea.repository) : gitOperatorRepositoryUrl('kommander', 'kommander'),
+      branch: c.git.branch,
+      secretName: MANAGEMENT_CREDENTIALS,
+      interval: c.git.interval,
+    });
+  }
+}
