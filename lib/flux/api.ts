@@ -15,6 +15,12 @@ import { Construct } from 'constructs';
  * Without either they emit {@link FLUX_2_9_API}.
  */
 export interface FluxApi {
+  /**
+   * The Flux version these API versions were read from (`2.2.3`); feature checks that one
+   * apiVersion alone cannot decide (e.g. Kustomization v1 `healthCheckExprs`, Flux >= 2.5) use it.
+   * @default - Flux 2.9.4 (the project's CRDs)
+   */
+  readonly flux?: string;
   /** `helm.toolkit.fluxcd.io/<v>` of HelmRelease. */
   readonly helmRelease: string;
   /** `kustomize.toolkit.fluxcd.io/<v>` of Kustomization. */
@@ -56,6 +62,7 @@ export const REQUIRED_FLUX_KINDS = ['HelmRelease', 'Kustomization', 'GitReposito
 
 /** Flux 2.9 (the CRDs in ../shared/crds/flux, which `imports/*.toolkit.fluxcd.io.ts` are generated from). */
 export const FLUX_2_9_API: FluxApi = Object.freeze({
+  flux: '2.9.4',
   helmRelease: 'helm.toolkit.fluxcd.io/v2',
   kustomization: 'kustomize.toolkit.fluxcd.io/v1',
   gitRepository: 'source.toolkit.fluxcd.io/v1',

@@ -363,8 +363,9 @@ export function chooseVersion(versions: readonly CrdVersion[]): string | undefin
 }
 
 /** Builds a FluxApi from CRD summaries; a ReleaseError names the kinds that no CRD serves. */
-export function fluxApiFromCrds(crds: readonly CrdSummary[], where: string): FluxApi {
+export function fluxApiFromCrds(crds: readonly CrdSummary[], where: string, fluxVersion?: string): FluxApi {
   const api: Record<string, string> = {};
+  if (fluxVersion !== undefined) api.flux = fluxVersion.replace(/^v/, '');
   const missing: string[] = [];
   for (const [kind, field] of Object.entries(FLUX_KINDS)) {
     const crd = crds.find((c) => c.kind === kind && FLUX_GROUP.test(c.group));
@@ -395,7 +396,7 @@ function readFlux(root: string, appsDir: string, app: App): ReleaseFlux {
     }
   }
   crds.sort((a, b) => byCodeUnit(a.kind, b.kind) || byCodeUnit(a.group, b.group));
-  const api = fluxApiFromCrds(crds, `${appsDir}/${FLUX_APP}/${v.version}`);
+  const api = fluxApiFromCrds(crds, `${appsDir}/${FLUX_APP}/${v.version}`, v.version);
   const servedOf = (kind: string) => {
     const c = crds.find((x) => x.kind === kind);
     if (!c) return [] as string[];
