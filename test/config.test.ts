@@ -80,7 +80,7 @@ describe('loading a valid config', () => {
       git: { url: 'ssh://git@github.com/example/management.git', branch: 'release', credentialsSecret: 'mgmt-git', interval: '5m' },
       flux: { mode: 'manifest', installManifest: 'flux-install.yaml', version: 'v2.9.4', interval: '15m', retryInterval: '2m', timeout: '20m' },
       sops: { ageRecipients: [AGE], secretName: 'mgmt-age', secretKey: 'identity.agekey' },
-      kommander: { enabled: false, version: 'v2.8.4' },
+      kommander: { enabled: false, variables: {} },
       clusterHostname: 'kommander.example.com',
       applicationDefinitions: 'app-definitions',
       acme: { email: 'ops@example.com', server: 'https://acme-staging-v02.api.letsencrypt.org/directory', ingressClass: 'traefik' },

@@ -32,7 +32,7 @@ import { OptionalAppDeploymentsStep } from './steps/optional-app-deployments';
 import { RootCaStep } from './steps/root-ca';
 import { SubstitutionVariablesStep } from './steps/substitution-variables';
 import { MissingVariablesError, missingVariables } from './variables';
-import { resolveApps } from './apps';
+import { resolveApps, STEP_APPS } from './apps';
 
 export { mergeValues } from './values';
 export { VARS_CONFIGMAP, MANAGEMENT_REPOSITORY } from './steps/context';
@@ -164,7 +164,7 @@ export class KommanderTree extends Construct {
 
     // Every variable the applied release folders consume has a value.
     const prefixes = [
-      ...[...resolved.versions.entries()].map(([app, v]) => `${release.appsDir}/${app}/${v}`),
+      ...[...STEP_APPS[release.era], ...resolved.optional].filter((a) => resolved.versions.has(a)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
       `${release.appsDir}/gatekeeper/bootstrap`,
       'common',
       'clusters',

@@ -78,7 +78,7 @@ export function kommanderVariables(c: PlatformConfig, r: ReleaseView): { [key: s
     if (c.airgapped.enabled) data.chartmuseumAdminCredentialsSecret = CHARTMUSEUM_ADMIN_SECRET;
   }
   const ceph = r.apps.get('rook-ceph');
-  if (ceph) data.desiredCephOperatorVersion = ceph[ceph.length - 1];
+  if (ceph && c.apps['rook-ceph-cluster'] && c.apps['rook-ceph-cluster'].enabled !== false) data.desiredCephOperatorVersion = ceph[ceph.length - 1];
   if (c.airgapped.enabled && c.airgapped.helmMirror) data.helmMirrorURL = c.airgapped.helmMirror;
   for (const [k, v] of Object.entries(c.kommander.variables ?? {})) data[k] = v;
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -14,7 +14,7 @@ export function giteaImage(props: StepProps): string {
   const file = path.join(r.root, appFolder(r, 'gitea', props.ctx.versionOf('gitea')), 'defaults/cm.yaml');
   const cm = YAML.parse(fs.readFileSync(file, 'utf8'));
   const values = YAML.parse(cm.data['values.yaml']);
-  return `${values.image.registry}/${values.image.repository}:${values.image.tag}`;
+  return `${values.image.registry ? `${values.image.registry}/` : ''}${values.image.repository}:${values.image.tag}`;
 }
 
 /**
@@ -29,7 +29,9 @@ export class ApplicationDefinitionsStep extends Construct {
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
     const c = props.ctx.config;
-    const stage = props.stage!;
+    // Applications era: GitClaim `spec.bootstrap` fills the repository (Git Operator step).
+    if (!props.stage) return;
+    const stage = props.stage;
     const [owner, repo] = c.gitea.repository.split('/');
     new Certificate(stage.folder, 'GiteaCa', {
       name: 'kommander-repository-init-ca',

@@ -88,13 +88,17 @@ export function relPath(from: string, to: string): string {
  * `kustomization.yaml`; otherwise (e.g. `cert-manager/<v>/root-ca`, which Flux builds with a
  * generated kustomization) its manifests are read and emitted as they are, variables left for Flux.
  */
-export function addReleaseFolder(ctx: StepContext, folder: Folder, rel: string): void {
-  if (hasPath(ctx.release, `${rel}/kustomization.yaml`)) {
+export function addReleaseFolder(ctx: StepContext, folder: Folder, rel: string, inline = false): void {
+  const hasKustomization = hasPath(ctx.release, `${rel}/kustomization.yaml`);
+  if (hasKustomization && !inline) {
     folder.addResource(relPath(folder.path, rel));
     return;
   }
   const dir = nodePath.join(ctx.release.root, rel);
-  for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const files = hasKustomization
+    ? ((YAML.parse(fs.readFileSync(nodePath.join(dir, 'kustomization.yaml'), 'utf8'))?.resources ?? []) as string[])
+    : fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const f of files) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(nodePath.join(dir, f), 'utf8'))) {
       const obj = doc.toJS();
       if (!obj || !obj.kind) continue;

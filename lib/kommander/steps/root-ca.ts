@@ -15,7 +15,7 @@ export class RootCaStep extends Construct {
     super(scope, id);
     const stage = props.stage!;
     const version = props.ctx.versionOf('cert-manager');
-    addReleaseFolder(props.ctx, stage.folder, `${appFolder(props.ctx.release, 'cert-manager', version)}/root-ca`);
+    addReleaseFolder(props.ctx, stage.folder, `${appFolder(props.ctx.release, 'cert-manager', version)}/root-ca`, true);
     stage.addHealthCheck({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'kommander-ca', namespace: CERT_MANAGER_NAMESPACE });
   }
 }
