@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import * as YAML from 'yaml';
+import { ConfigError, parseConfig } from '../lib/config/load';
+import { readReleaseView } from '../lib/kommander/release-view';
+import { STEPS, stepTable } from '../lib/kommander/steps';
+import { ManagementRepository } from '../lib/platform';
+import { RenderedFile, renderTree } from '../lib/tree/render';
+
+const ROOT = path.resolve(__dirname, '..');
+const SHARED = path.resolve(ROOT, '..', 'shared', 'kommander-applications');
+const TAGS = ['v2.8.3', 'v2.17.1'] as const;
+const haveShared = fs.existsSync(path.join(SHARED, 'v2.8.3')) && fs.existsSync(path.join(SHARED, 'v2.17.1'));
+const real = haveShared ? test : test.skip;
+if (!haveShared) console.warn(`SKIPPED: real-tree tests need ${SHARED} (v2.8.3 and v2.17.1)`);
+
+function example(tag: string, tree?: string): any {
+  const raw = YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', `kommander-${tag}.yaml`), 'utf8'));
+  if (tree) raw.applicationDefinitions = tree;
+  return raw;
+}
+
+function synth(raw: object, baseDir = path.join(ROOT, 'examples')): RenderedFile[] {
+  const app = new App({ outdir: '.' });
+  new ManagementRepository(app, 'Platform', { config: parseConfig(raw, baseDir), inspectSecret: () => ({ problems: [] }) });
+  return renderTree(app);
+}
+
+/** The objects the synthesizer emits itself (stages, their folders; not the copied release). */
+function own(files: RenderedFile[]): Map<string, string> {
+  return new Map(files.filter((f) => f.path.startsWith('clusters/management/') || f.path.startsWith('kommander/')).map((f) => [f.path, f.content.toString()]));
+}
+
+function objects(files: RenderedFile[]): any[] {
+  return files
+    .filter((f) => (f.path.startsWith('clusters/management/') || f.path.startsWith('kommander/')) && f.path.endsWith('.yaml') && !f.path.endsWith('/kustomization.yaml'))
+    .flatMap((f) => YAML.parseAllDocuments(f.content.toString()).map((d) => d.toJS()));
+}
+
+describe.each(TAGS)('release %s', (tag) => {
+  real('every AppDeployment names a ClusterApp of the release, and the tree carries its folder', () => {
+    // GIVEN the example config pointed at the real tree WHEN synthesized
+    const files = synth(example(tag, path.join(SHARED, tag)));
+    const r = readReleaseView(path.join(SHARED, tag));
+    const paths = new Set(files.map((f) => f.path));
+    const ads = objects(files).filter((o) => o.kind === 'AppDeployment');
+    // THEN
+    expect(ads.length).toBeGreaterThan(3);
+    for (const ad of ads) {
+      const m = /^(.*)-(v?\d+\.\d+\.\d+.*)$/.exec(ad.spec.appRef.name)!;
+      expect(r.apps.get(m[1])).toContain(m[2]);
+      expect([...paths].some((p) => p.startsWith(`${r.appsDir}/${m[1]}/${m[2]}/`))).toBe(true);
+    }
+  });
+
+  real('the era has its steps (Gitea and ChartMuseum for v2.8.3, git-operator for v2.17.1)', () => {
+    const names = objects(synth(example(tag, path.join(SHARED, tag)))).filter((o) => o.kind === 'Kustomization').map((o) => o.metadata.name);
+    if (tag === 'v2.8.3') expect(names).toEqual(expect.arrayContaining(['gitea', 'chartmuseum', 'kommander-install-gitea', 'kommander-install-chartmuseum']));
+    else expect(names).toEqual(expect.arrayContaining(['git-operator', 'kommander-install-git-operator', 'kommander-git-claim', 'kommander-operator']));
+    if (tag === 'v2.17.1') expect(names).not.toContain('gitea');
+  });
+
+  real('every objects the synthesizer emits is identical for the trimmed and the real tree', () => {
+    const trimmed = own(synth(example(tag)));
+    const full = own(synth(example(tag, path.join(SHARED, tag))));
+    expect([...trimmed.keys()].sort()).toEqual([...full.keys()].sort());
+    for (const [p, c] of trimmed) expect(`${p}\n${full.get(p)}`).toBe(`${p}\n${c}`);
+  });
+
+  real('hand-over: install stages apply once (IfNotPresent, no prune) and the AppDeployment carries the install values', () => {
+    const objs = objects(synth(example(tag, path.join(SHARED, tag))));
+    const gk = objs.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'kommander-install-gatekeeper');
+    expect(gk.spec.prune).toBe(false);
+    expect(gk.spec.commonMetadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
+    // the variables are the ones the AppDeployment controller uses
+    expect(gk.spec.postBuild.substitute).toMatchObject({ releaseName: 'gatekeeper', releaseNamespace: 'kommander' });
+    const ad = objs.find((o) => o.kind === 'AppDeployment' && o.metadata.name === 'gatekeeper');
+    expect(ad.spec.configOverrides.name).toBe('gatekeeper-overrides');
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'gatekeeper-overrides');
+    expect(YAML.parse(cm.data['values.yaml'])).toEqual({ replicas: 2 });
+  });
+});
+
+describe('config against the release', () => {
+  real('fails on an app the release does not ship, naming the key and the available apps; nothing is built', () => {
+    const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
+    raw.apps['not-an-app'] = {};
+    expect(() => synth(raw)).toThrow(ConfigError);
+    expect(() => synth(raw)).toThrow(/apps\.not-an-app: "not-an-app" is not an app of release v2\.8\.3.*available: .*gatekeeper/);
+  });
+
+  real('fails on a version the release does not have, listing the versions it has', () => {
+    const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
+    raw.apps.gatekeeper.version = '3.23.0';
+    expect(() => synth(raw)).toThrow(/apps\.gatekeeper\.version: "3\.23\.0" is not a version of gatekeeper in release v2\.8\.3; available: 3\.14\.1/);
+  });
+
+  test('fails on a path that is not a release tree, listing the releases next to it', () => {
+    const raw = example('v2.8.3');
+    raw.applicationDefinitions = 'kommander-applications';
+    expect(() => parseConfig(raw, path.join(ROOT, 'examples'))).toThrow(/applicationDefinitions: "kommander-applications" is not a kommander-applications release tree.*available releases next to it/);
+  });
+
+  test('fails when the root source is the Gitea the tree deploys', () => {
+    const raw = example('v2.8.3');
+    raw.git.url = 'https://gitea-http.kommander.svc/kommander/kommander.git';
+    expect(() => parseConfig(raw, path.join(ROOT, 'examples'))).toThrow(/git\.url: .* is the in-cluster management repository this tree deploys/);
+  });
+});
+
+describe('step list', () => {
+  test('the README stage tables are generated from STEPS', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const era of ['services', 'applications'] as const) expect(readme).toContain(stepTable(era));
+    expect(STEPS.services.map((s) => s.title)).toContain('Gitea');
+  });
+});
