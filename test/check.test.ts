@@ -47,7 +47,8 @@ describe('check: the sample tree', () => {
     }
     const tree: Tree = new Map(files.map((f) => [f.path, f.content.toString()]));
     // WHEN it is checked (the age key Secret is created at bootstrap, as the config says)
-    const findings = check(tree, { ...OPTS, external: readCheckConfig(path.resolve(__dirname, '../platform.yaml')).external });
+    const declared = readCheckConfig(path.resolve(__dirname, '../platform.yaml'));
+    const findings = check(tree, { ...OPTS, external: declared.external, externalCrds: declared.externalCrds, crdFiles: declared.crdFiles });
     // THEN nothing is reported
     expect(formatFindings(findings)).toBe('');
   });

@@ -64,7 +64,8 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
 
 /** The static rules over an in-memory tree. */
 export function checkFiles(files: TreeFiles, options: CheckOptions = {}): Finding[] {
-  const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
+  const crds = [...(options.crdDirs ?? []), ...(options.crdFiles ?? [])];
+  const registry = crds.length > 0 ? loadRegistry(crds) : undefined;
   return runRules(buildModel(files, { registry }), options);
 }
 
@@ -85,7 +86,8 @@ export interface CheckResult {
 export async function checkTreeFull(dir: string, options: CheckOptions = {}): Promise<CheckResult> {
   const files = readTree(dir);
   const notes: string[] = [];
-  const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
+  const crds = [...(options.crdDirs ?? []), ...(options.crdFiles ?? [])];
+  const registry = crds.length > 0 ? loadRegistry(crds) : undefined;
   if (!registry) notes.push('no CRDs given (--crds): custom resources were not validated against schemas');
   const model = buildModel(files, { registry });
   const findings = runRules(model, options);
@@ -113,6 +115,8 @@ export function formatFindings(findings: readonly Finding[]): string {
 export interface ConfigCheckSection {
   readonly external: string[];
   readonly externalCrds: string[];
+  /** CRD files that replace same-kind CRDs of the CRD directories (the release's Flux). */
+  readonly crdFiles: string[];
 }
 
 /**
@@ -122,7 +126,7 @@ export interface ConfigCheckSection {
  * (`sops.secretName`, default `sops-age`) counts as external in every namespace.
  */
 export function readCheckConfig(configFile: string): ConfigCheckSection {
-  const out: ConfigCheckSection = { external: [], externalCrds: [] };
+  const out: ConfigCheckSection = { external: [], externalCrds: [], crdFiles: [] };
   if (!fs.existsSync(configFile)) return out;
   try {
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -130,7 +134,7 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
     const { checkDeclarations } = require('../platform') as typeof import('../platform');
     /* eslint-enable @typescript-eslint/no-require-imports */
     const d = checkDeclarations(loadConfig(configFile));
-    return { external: [...d.external], externalCrds: [...d.externalCrds] };
+    return { external: [...d.external], externalCrds: [...d.externalCrds], crdFiles: [...d.crdFiles] };
   } catch {
     // an invalid config is reported by synth; fall back to the raw section
   }

@@ -61,7 +61,7 @@ export const CORE_APPS: readonly CoreApp[] = [
 export const DEFAULTS = {
   clusterName: 'management',
   gitBranch: 'main',
-  gitCredentialsSecret: 'kommander-git-credentials',
+  gitCredentialsSecret: 'root-git-credentials',
   gitInterval: '1m',
   fluxMode: 'bootstrap',
   fluxVersion: '2.9.4',

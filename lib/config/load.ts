@@ -62,9 +62,15 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
   // in-cluster management repository the tree itself deploys (Gitea / git-operator).
   void gitea;
   const kommanderOn = !isObj(cfg.kommander) || cfg.kommander.enabled !== false;
-  if (isObj(cfg.git) && git.url === undefined) {
-    out.push(problem(['git', 'url'], 'is missing (the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git)'));
-  } else if (typeof git.url === 'string' && /:\/\/([^/@]*@)?(gitea-http\.kommander|git-operator-git\.git-operator-system)(\.|:|\/)/.test(git.url)) {
+  if (git.credentialsSecret === 'kommander-git-credentials') {
+    out.push(
+      problem(
+        ['git', 'credentialsSecret'],
+        '"kommander-git-credentials" is the Secret of the in-cluster management repository (the root repository has separate credentials; use another name, e.g. root-git-credentials)',
+      ),
+    );
+  }
+  if (typeof git.url === 'string' && /:\/\/([^/@]*@)?(gitea-http\.kommander|git-operator-git\.git-operator-system)(\.|:|\/)/.test(git.url)) {
     out.push(
       problem(
         ['git', 'url'],
@@ -72,9 +78,8 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
       ),
     );
   }
-  if (kommanderOn && cfg.applicationDefinitions === undefined) {
-    out.push(problem(['applicationDefinitions'], 'is missing (the kommander-applications release tree to install, e.g. ../kommander-applications/v2.8.3)'));
-  }
+  // (A missing applicationDefinitions is reported by the Kommander tree at synth: one ConfigError.)
+  void kommanderOn;
 
   // Files the config points at, relative to the config file.
   if (typeof flux.installManifest === 'string' && flux.installManifest !== '') {

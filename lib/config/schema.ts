@@ -775,16 +775,16 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           url: s.string({
             description:
-              'Clone URL of the management repository. Ignored when Gitea hosts it (`gitea.enabled` and `gitea.hostsManagementRepository`).',
+              'Clone URL of the root repository Flux bootstraps from (yours, outside the cluster). The in-cluster management repository is created from it; it must not be that repository.',
             format: 'url',
             schemes: ['https', 'http', 'ssh'],
             example: 'https://github.com/example/management.git',
-            defaultDoc: '- required unless Gitea hosts the repository',
+            required: 'required: the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git',
           }),
           branch: s.string({ description: 'Branch Flux follows.', pattern: gitRef('main'), default: DEFAULTS.gitBranch }),
           credentialsSecret: s.string({
             description:
-              'Secret (namespace `kommander-flux`) with the Git credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH).',
+              'Secret (namespace `kommander-flux`) with the root repository\'s credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH); never `kommander-git-credentials`, the management repository\'s.',
             format: 'dns-name',
             example: K8S_NAME_EXAMPLE,
             default: DEFAULTS.gitCredentialsSecret,
@@ -807,11 +807,11 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             defaultDoc: '- required in manifest mode',
           }),
           version: s.string({
-            description: "Ignored: the Flux version is the release's (`kommander-flux/<version>`).",
+            description: "Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's (`kommander-flux/<version>`) wins.",
             format: 'version',
             leadingV: true,
-            example: '2.2.3',
-            defaultDoc: "- the release's Flux version",
+            example: '2.9.4',
+            default: DEFAULTS.fluxVersion,
           }),
           interval: s.string({ description: 'Reconcile interval of the stage Kustomizations.', format: 'duration', default: DEFAULTS.fluxInterval }),
           retryInterval: s.string({

@@ -18,17 +18,17 @@ export type HelmValues = { readonly [key: string]: unknown };
 /** Where the management repository lives and how Flux reads it. */
 export interface GitConfig {
   /**
-   * Clone URL of the management repository (`https://`, `http://` or `ssh://`).
-   * Ignored when `gitea.hostsManagementRepository` is true: Flux then reads Gitea's in-cluster URL.
-   * @default - required unless Gitea hosts the repository
+   * Clone URL of the root repository Flux bootstraps from (`https://`, `http://` or `ssh://`):
+   * yours, outside the cluster; never the in-cluster management repository the tree deploys.
    */
-  readonly url?: string;
+  readonly url: string;
   /** @default main */
   readonly branch: string;
   /**
    * Name of the Secret (namespace `kommander-flux`) with the Git credentials
    * (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH).
-   * @default kommander-git-credentials
+   * Never `kommander-git-credentials`: that is the in-cluster management repository's own Secret.
+   * @default root-git-credentials
    */
   readonly credentialsSecret: string;
   /** How often Flux polls the repository. @default 1m */
@@ -51,8 +51,8 @@ export interface FluxConfig {
    * @default - required in manifest mode
    */
   readonly installManifest?: string;
-  /** Ignored: the Flux version is the release's. @default - the release's Flux version */
-  readonly version?: string;
+  /** Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's wins. @default 2.9.4 */
+  readonly version: string;
   /** Reconcile interval of the stage Kustomizations. @default 10m */
   readonly interval: string;
   /** Retry interval of failed stage Kustomizations. @default 1m */
@@ -98,8 +98,6 @@ export interface SopsConfig {
 export interface GiteaConfig {
   /** @default true */
   readonly enabled: boolean;
-  /** Gitea Helm chart version. @default 10.6.0 */
-  readonly version: string;
   /** Existing Secret (namespace `kommander`) with keys `username` and `password`. @default gitea-admin-credentials */
   readonly adminSecret: string;
   /**

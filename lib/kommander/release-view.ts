@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
+import { FluxApi } from '../flux/api';
+import { KommanderRelease, readRelease, ReleaseError } from './release';
 
 /** The two release layouts: `services/` (DKP ≤ 2.15) and `applications/` (NKP ≥ 2.16). */
 export type Era = 'services' | 'applications';
@@ -36,7 +37,13 @@ export interface ReleaseView {
   /** Release-relative folder of the Flux manifests the installer applies. */
   readonly fluxManifests: string;
   /** The apiVersion of each Flux kind, as the release's Flux serves it (the CRDs' storage versions). */
-  readonly fluxApi: { readonly helmRelease: string; readonly kustomization: string; readonly gitRepository: string; readonly helmRepository: string; readonly ociRepository: string };
+  readonly fluxApi: FluxApi;
+  /** Absolute paths of the files holding the release's Flux CRDs. */
+  readonly fluxCrdFiles: readonly string[];
+  /** True when the release's Flux serves `apiVersion` for `kind`. */
+  readonly servesFlux: (apiVersion: string, kind: string) => boolean;
+  /** HelmRepository names of `common/helm-repositories`. */
+  readonly helmRepositories: readonly string[];
   /** PriorityClass names of `common/priority-classes`. */
   readonly priorityClasses: readonly string[];
   /** The variable index of the release's deployable tree. */
@@ -59,10 +66,9 @@ export function hasPath(r: ReleaseView, rel: string): boolean {
 export const CONTROLLER_VARIABLES = ['releaseName', 'releaseNamespace', 'workspaceNamespace', 'appVersion'] as const;
 
 // ---------------------------------------------------------------------------------------------
-// Interim reader (replaced by the release model of lib/kommander/release.ts once it lands).
+// The adapter over the release model (lib/kommander/release.ts).
 // ---------------------------------------------------------------------------------------------
 
-const SEMVER_DIR = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function walk(root: string, rel = ''): string[] {
@@ -71,97 +77,55 @@ function walk(root: string, rel = ''): string[] {
   for (const e of entries) {
     if (e.name === '.git') continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) {
+      throw new ReleaseError(`applicationDefinitions: ${r} is a symbolic link (the release tree is copied verbatim; copy the target instead)`);
+    }
     if (e.isDirectory()) out.push(...walk(root, r));
     else if (e.isFile()) out.push(r);
   }
   return out;
 }
 
-function semverCmp(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === y) continue;
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return cmp(String(x), String(y));
-  }
-  return 0;
+/**
+ * Reads a release tree (through `readRelease`) into the view the steps use.
+ * @throws ReleaseError naming what was found and what is available
+ */
+export function readReleaseView(root: string, key = 'applicationDefinitions'): ReleaseView {
+  const cacheKey = `${path.resolve(root)}\u0000${key}`;
+  const hit = VIEWS.get(cacheKey);
+  if (hit) return hit;
+  const view = readView(root, key);
+  VIEWS.set(cacheKey, view);
+  return view;
 }
 
-/** Files whose `${…}` are not Flux variables (controller-rendered or tooling-only content). */
-function notFluxContent(rel: string): boolean {
-  return /\/dynamic-helmreleases\//.test(rel) || rel.startsWith('common/build/') || /\/crds?\//.test(rel) || /\.json$/.test(rel);
-}
+/** Views already read in this process (a release tree does not change during a synth). */
+const VIEWS = new Map<string, ReleaseView>();
 
-/** Reads the facts the steps need directly from a release tree (interim). */
-export function readReleaseView(root: string): ReleaseView {
-  const abs = path.resolve(root);
-  const era: Era = fs.existsSync(path.join(abs, 'applications')) ? 'applications' : 'services';
-  const appsDir = era;
-  const apps = new Map<string, string[]>();
-  for (const app of fs.readdirSync(path.join(abs, appsDir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(cmp)) {
-    const versions = fs
-      .readdirSync(path.join(abs, appsDir, app), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && SEMVER_DIR.test(e.name))
-      .map((e) => e.name)
-      .sort(semverCmp);
-    if (versions.length) apps.set(app, versions);
-  }
-  const files = walk(abs);
-  const vars = new Map<string, { defaulted: boolean; files: Set<string> }>();
-  let tag = '';
-  for (const f of files) {
-    if (!/\.ya?ml$/.test(f) || notFluxContent(f)) continue;
-    if (!(f.startsWith(`${appsDir}/`) || f.startsWith('common/') || f.startsWith('clusters/'))) continue;
-    const text = fs.readFileSync(path.join(abs, f), 'utf8').replace(/\$\$\{/g, '');
-    for (const m of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[=-][^}]*)?\}/g)) {
-      const name = m[1];
-      if (name === 'NAMESPACE' || name === 'var') continue;
-      const v = vars.get(name) ?? { defaulted: true, files: new Set<string>() };
-      if (!m[2]) {
-        v.defaulted = false;
-        v.files.add(f);
-      }
-      vars.set(name, v);
-      if (name === 'kommanderChartVersion' && m[2] && !tag) tag = m[2].replace(/^:?[=-]/, '');
-    }
-  }
+function readView(root: string, key: string): ReleaseView {
+  const r: KommanderRelease = readRelease(root, { key });
+  const apps = new Map<string, string[]>(r.apps.filter((a) => a.versions.length).map((a) => [a.id, a.versions.map((v) => v.version)]));
   const variables = new Map<string, ReleaseVariable>(
-    [...vars.entries()].sort(([a], [b]) => cmp(a, b)).map(([name, v]) => [name, { name, defaulted: v.defaulted, files: [...v.files].sort(cmp) }]),
+    r.variables.variables.map((v) => [v.name, { name: v.name, defaulted: !v.required, files: v.required ? [...v.files] : [] }]),
   );
-  const fluxVersions = apps.get('kommander-flux') ?? [];
-  const fluxVersion = fluxVersions[fluxVersions.length - 1] ?? '';
-  const fluxManifests = era === 'applications' ? `${appsDir}/kommander-flux` : `${appsDir}/kommander-flux/${fluxVersion}`;
-  const priorityClasses: string[] = [];
-  const pcDir = path.join(abs, 'common/priority-classes');
-  if (fs.existsSync(pcDir)) {
-    for (const f of fs.readdirSync(pcDir).sort(cmp)) {
-      if (!/\.ya?ml$/.test(f) || f === 'kustomization.yaml') continue;
-      for (const d of YAML.parseAllDocuments(fs.readFileSync(path.join(pcDir, f), 'utf8'))) {
-        const o = d.toJS();
-        if (o?.kind === 'PriorityClass') priorityClasses.push(o.metadata.name);
-      }
-    }
-  }
-  const storage: { [kind: string]: string } = {};
-  for (const f of files.filter((x) => x.startsWith(`${fluxManifests}/`) && /\.ya?ml$/.test(x) && /customresourcedefinition|bootstrap-flux/.test(x))) {
-    for (const d of YAML.parseAllDocuments(fs.readFileSync(path.join(abs, f), 'utf8'))) {
-      const o = d.toJS();
-      if (o?.kind !== 'CustomResourceDefinition' || !String(o.spec?.group).endsWith('.toolkit.fluxcd.io')) continue;
-      const v = (o.spec.versions ?? []).find((x: any) => x.storage);
-      if (v) storage[o.spec.names.kind] = `${o.spec.group}/${v.name}`;
-    }
-  }
-  const fluxApi = {
-    helmRelease: storage.HelmRelease ?? 'helm.toolkit.fluxcd.io/v2',
-    kustomization: storage.Kustomization ?? 'kustomize.toolkit.fluxcd.io/v1',
-    gitRepository: storage.GitRepository ?? 'source.toolkit.fluxcd.io/v1',
-    helmRepository: storage.HelmRepository ?? 'source.toolkit.fluxcd.io/v1',
-    ociRepository: storage.OCIRepository ?? 'source.toolkit.fluxcd.io/v1',
+  const fluxDir = r.flux.app.path;
+  const fluxManifests = r.layout === 'applications' && fs.existsSync(path.join(r.root, r.appsDir, 'kommander-flux', 'kustomization.yaml')) ? path.posix.dirname(fluxDir) : fluxDir;
+  const tag = r.kommanderChartVersion ?? `v${r.flux.version}`;
+  const api = r.fluxApi;
+  return {
+    root: r.root,
+    tag,
+    era: r.layout,
+    appsDir: r.appsDir,
+    apps,
+    fluxVersion: r.flux.version,
+    fluxManifests,
+    fluxCrdFiles: r.flux.crdFiles.map((f) => path.join(r.root, f)),
+    fluxApi: api,
+    servesFlux: (apiVersion, kind) => r.flux.serves(apiVersion, kind),
+    priorityClasses: r.common.priorityClasses.map((p) => p.name),
+    helmRepositories: r.common.helmRepositories.map((h) => h.name),
+    variables,
+    files: walk(r.root),
   };
-  return { root: abs, tag, era, appsDir, apps, fluxVersion, fluxManifests, fluxApi, priorityClasses: priorityClasses.sort(cmp), variables, files };
 }

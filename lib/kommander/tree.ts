@@ -7,6 +7,8 @@ import { GitRepository, ISource } from '../flux/sources';
 import { Stage } from '../flux/stage';
 import { SecretStore, SopsSecret } from '../secrets/sops-secrets';
 import { Folder, TreeFile } from '../tree/folder';
+import { ConfigError } from '../config/load';
+import { ReleaseError } from './release';
 import { readReleaseView, ReleaseView } from './release-view';
 import { StepDef, StepId, STEPS } from './steps';
 import { AgeStep } from './steps/age';
@@ -94,7 +96,17 @@ export class KommanderTree extends Construct {
     super(scope, id);
     const c = props.config;
     const root = Folder.find(this)!;
-    const release = props.release ?? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions!));
+    if (!c.applicationDefinitions) {
+      throw new ConfigError([{ path: 'applicationDefinitions', message: 'applicationDefinitions: is missing (the kommander-applications release tree to install, e.g. kommander-applications/v2.8.3)' }]);
+    }
+    let release: ReleaseView;
+    try {
+      release = props.release ?? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions));
+    } catch (e) {
+      if (!(e instanceof ReleaseError)) throw e;
+      const available = e.available.length ? ` (available: ${e.available.join(', ')})` : '';
+      throw new ConfigError([{ path: 'applicationDefinitions', message: `${e.message.startsWith('applicationDefinitions') ? '' : 'applicationDefinitions: '}${e.message}${e.message.includes('available') ? '' : available}` }]);
+    }
     this.release = release;
     const resolved = resolveApps(c, release);
     const adopted: AdoptedApp[] = [];
@@ -164,7 +176,8 @@ export class KommanderTree extends Construct {
 
     // Every variable the applied release folders consume has a value.
     const prefixes = [
-      ...[...STEP_APPS[release.era], ...resolved.optional].filter((a) => resolved.versions.has(a)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
+      ...[...STEP_APPS[release.era], ...resolved.optional]
+        .filter((a) => resolved.versions.has(a) && (a !== 'chartmuseum' || c.airgapped.enabled)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
       `${release.appsDir}/gatekeeper/bootstrap`,
       'common',
       'clusters',

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { Certificate } from '../../certmanager';
+import { ConfigError } from '../../config/load';
 import { k8s } from '../../k8s';
 import { appFolder } from '../release-view';
 import { FLUX_NAMESPACE, KOMMANDER_CA_ISSUER, MANAGEMENT_CREDENTIALS, StepProps } from './context';
@@ -32,6 +33,14 @@ export class ApplicationDefinitionsStep extends Construct {
     // Applications era: GitClaim `spec.bootstrap` fills the repository (Git Operator step).
     if (!props.stage) return;
     const stage = props.stage;
+    if (!/^https?:\/\//.test(c.git.url)) {
+      throw new ConfigError([
+        {
+          path: 'git.url',
+          message: `git.url: ${JSON.stringify(c.git.url)} cannot be copied into Gitea by release ${props.ctx.release.tag}'s installer steps (Gitea's migration clones over HTTP(S); use the https:// URL of the root repository)`,
+        },
+      ]);
+    }
     const [owner, repo] = c.gitea.repository.split('/');
     new Certificate(stage.folder, 'GiteaCa', {
       name: 'kommander-repository-init-ca',
@@ -67,7 +76,7 @@ export class ApplicationDefinitionsStep extends Construct {
                 name: 'init',
                 image: giteaImage(props),
                 command: ['/bin/sh', '-c', script],
-                env: [{ name: 'ROOT_URL', value: c.git.url! }],
+                env: [{ name: 'ROOT_URL', value: c.git.url }],
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
                 volumeMounts: [
                   { name: 'management', mountPath: '/management', readOnly: true },

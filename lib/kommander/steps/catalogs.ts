@@ -29,6 +29,7 @@ export class CatalogsStep extends Construct {
         tag: r.tag,
         interval: r.interval,
         labels,
+        fluxApi: props.ctx.fluxApi,
       });
     }
   }

@@ -30,6 +30,7 @@ export class FluxConfigurationStep extends Construct {
       branch: c.git.branch,
       secretName: MANAGEMENT_CREDENTIALS,
       interval: c.git.interval,
+      fluxApi: ctx.fluxApi,
     });
   }
 }

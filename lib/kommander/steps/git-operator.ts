@@ -32,7 +32,7 @@ export class GitOperatorStep extends Construct {
       apiVersion: 'git.nutanix.com/v1alpha1',
       kind: 'GitClaim',
       metadata: { name: MANAGEMENT_GITCLAIM, namespace: KOMMANDER_NAMESPACE },
-      spec: { bootstrap: { url: c.git.url!, ref: `refs/heads/${c.git.branch}`, secretRef: { name: c.git.credentialsSecret } } },
+      spec: { bootstrap: { url: c.git.url, ref: `refs/heads/${c.git.branch}`, secretRef: { name: c.git.credentialsSecret } } },
     });
     new ApiObject(this.claim.folder, 'ClaimUser', {
       apiVersion: 'git.nutanix.com/v1alpha1',

@@ -31,7 +31,7 @@ export class HelmRepositoriesStep extends Construct {
       addReleaseFolder(ctx, stage.folder, 'common/base');
     }
     for (const r of ctx.config.helmRepositories) {
-      new HelmRepository(stage.folder, `HelmRepository-${r.name}`, { name: r.name, namespace: FLUX_NAMESPACE, url: `\${helmMirrorURL:=${r.url}}` });
+      new HelmRepository(stage.folder, `HelmRepository-${r.name}`, { name: r.name, namespace: FLUX_NAMESPACE, url: `\${helmMirrorURL:=${r.url}}`, fluxApi: ctx.fluxApi });
     }
     stage.addSubstitutionSource({ kind: 'ConfigMap', name: VARS_CONFIGMAP });
   }
