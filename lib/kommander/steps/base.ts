@@ -1,16 +1,17 @@
 import { Construct } from 'constructs';
 import { k8s } from '../../k8s';
-import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE, StepProps } from './context';
+import { KOMMANDER_NAMESPACE, StepProps } from './context';
 
 /**
- * Step Base: the namespaces `kommander` and `kommander-flux`. In manifest mode the release's Flux
- * manifests carry `kommander-flux` (with its labels and `ssa: Merge`), so only `kommander` is here.
+ * Step Base: namespace `kommander`. `kommander-flux` exists before the tree (`flux bootstrap`
+ * creates it, or the Flux manifests in manifest mode) and belongs to the release's Flux manifests
+ * (labels, `ssa: Merge`), which AppDeployment `kommander-flux` applies: a second owner here would
+ * fight it.
  */
 export class BaseStep extends Construct {
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
-    const namespaces = props.ctx.config.flux.mode === 'manifest' ? [KOMMANDER_NAMESPACE] : [KOMMANDER_NAMESPACE, FLUX_NAMESPACE];
-    for (const ns of namespaces) {
+    for (const ns of [KOMMANDER_NAMESPACE]) {
       new k8s.KubeNamespace(props.stage!.folder, `Namespace-${ns}`, {
         metadata: {
           name: ns,
