@@ -5,7 +5,11 @@ import * as YAML from 'yaml';
 import { ConfigError, parseConfig } from '../lib/config/load';
 import { readReleaseView } from '../lib/kommander/release-view';
 import { STEPS, stepTable } from '../lib/kommander/steps';
+import { GitRepository } from '../lib/flux/sources';
+import { KommanderTree } from '../lib/kommander/tree';
 import { ManagementRepository } from '../lib/platform';
+import { SecretStore } from '../lib/secrets/sops-secrets';
+import { Folder } from '../lib/tree/folder';
 import { RenderedFile, renderTree } from '../lib/tree/render';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -94,6 +98,40 @@ describe('config against the release', () => {
     const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
     raw.apps.gatekeeper.version = '3.23.0';
     expect(() => synth(raw)).toThrow(/apps\.gatekeeper\.version: "3\.23\.0" is not a version of gatekeeper in release v2\.8\.3; available: 3\.14\.1/);
+  });
+
+  real('fails when an app the installer deploys is disabled, or Gitea in the Gitea era', () => {
+    const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
+    raw.apps.gatekeeper.enabled = false;
+    raw.gitea = { enabled: false };
+    const err = (() => {
+      try {
+        synth(raw);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems.map((p) => p.message)).toEqual([
+      'apps.gatekeeper.enabled: false, but gatekeeper is installed by the installer (step Gatekeeper) of release v2.8.3 (remove the key or set it to true)',
+      'gitea.enabled: false, but release v2.8.3 installs Gitea (step Gitea: it hosts the in-cluster management repository every app Kustomization reads; remove the key or set it to true)',
+    ]);
+  });
+
+  real('fails when a variable the release consumes has no value, listing it with its files; nothing is built', () => {
+    // GIVEN the release with one more consumed variable than the config provides
+    const r = readReleaseView(path.join(SHARED, 'v2.8.3'));
+    const variables = new Map(r.variables);
+    variables.set('someInstallerValue', { name: 'someInstallerValue', defaulted: false, files: ['services/gatekeeper/3.14.1/release.yaml'] });
+    const app = new App({ outdir: '.' });
+    const root = new Folder(app, 'Root', { path: 'clusters/management' });
+    const config = parseConfig(example('v2.8.3', path.join(SHARED, 'v2.8.3')), path.join(ROOT, 'examples'));
+    const source = new GitRepository(root, 'Src', { name: 'kommander-flux', url: 'https://git.example.com/m.git' });
+    // WHEN the tree is built THEN one error names the variable, where it is used and the fix
+    expect(() => new KommanderTree(root, 'K', { config, source, secrets: SecretStore.load(ROOT, [], () => ({ problems: [] })), release: { ...r, variables } })).toThrow(
+      'kommander.variables: 1 variable(s) consumed by release v2.8.3 have no value: someInstallerValue (services/gatekeeper/3.14.1/release.yaml) (set them under kommander.variables in the config)',
+    );
   });
 
   test('fails on a path that is not a release tree, listing the releases next to it', () => {

@@ -59,6 +59,12 @@ export function resolveApps(c: PlatformConfig, r: ReleaseView): ResolvedApps {
       });
     }
   }
+  if (r.era === 'services' && c.gitea.enabled === false) {
+    problems.push({
+      path: 'gitea.enabled',
+      message: `gitea.enabled: false, but release ${r.tag} installs Gitea (step Gitea: it hosts the in-cluster management repository every app Kustomization reads; remove the key or set it to true)`,
+    });
+  }
   if (problems.length) throw new ConfigError(problems);
   const optional = Object.entries(c.apps)
     .filter(([app, cfg]) => cfg.enabled !== false && !stepApps.includes(app))
