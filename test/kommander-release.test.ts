@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FLUX_2_9_API } from '../lib/flux/api';
-import { compareSemver, KommanderRelease, readRelease, ReleaseError, scanVariables } from '../lib/kommander/release';
+import { compareSemver, KommanderRelease, readRelease, ReleaseError, scanVariables, unservedKinds } from '../lib/kommander/release';
 import { isYaml, readText, walkFiles } from '../lib/kommander/release/fs';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'kommander-applications');
@@ -444,5 +444,58 @@ describe('bad input', () => {
       { name: 'after', default: undefined },
       { name: 'k', default: undefined },
     ]);
+  });
+});
+
+describe('reading folders of the tree', () => {
+  test('buildFiles follows kustomization resources; objectsIn parses what they hold', () => {
+    // GIVEN the trimmed v2.8.3 tree
+    const r = readRelease(path.join(EXAMPLES, 'v2.8.3'));
+    // WHEN
+    const files = r.buildFiles('services/gatekeeper/bootstrap');
+    const objects = r.objectsIn('services/gatekeeper/3.14.1/release');
+    // THEN the bootstrap folder reads the version folder and its defaults
+    expect(files).toStrictEqual([
+      'services/gatekeeper/3.14.1/constraints.yaml',
+      'services/gatekeeper/3.14.1/constrainttemplates.yaml',
+      'services/gatekeeper/3.14.1/defaults/cm.yaml',
+      'services/gatekeeper/3.14.1/defaults/kustomization.yaml',
+      'services/gatekeeper/3.14.1/kustomization.yaml',
+      'services/gatekeeper/3.14.1/release.yaml',
+      'services/gatekeeper/bootstrap/kustomization.yaml',
+    ]);
+    expect(objects.map((o) => [o.object.kind, o.object.metadata.name, o.object.spec.releaseName])).toStrictEqual([['HelmRelease', 'gatekeeper', 'kommander-gatekeeper']]);
+    // AND a folder outside the tree is refused
+    expect(errorOf(() => r.buildFiles('../../etc')).message).toMatch(/^\.\.\/\.\.\/etc is not a folder of the release tree /);
+  });
+
+  test('fails on kustomization folders nested without end (bounded)', () => {
+    // GIVEN a chain of 70 folders, each including the next
+    const dir = copyTree('v2.17.1');
+    const base = path.join(dir, 'applications/reloader/2.2.5');
+    for (let i = 0; i < 70; i++) {
+      fs.mkdirSync(path.join(base, `n${i}`));
+      fs.writeFileSync(path.join(base, `n${i}`, 'kustomization.yaml'), `resources:\n  - ../n${i + 1}\n`);
+    }
+    fs.mkdirSync(path.join(base, 'n70'));
+    fs.appendFileSync(path.join(base, 'kustomization.yaml'), '  - n0\n');
+    // WHEN / THEN
+    expect(errorOf(() => readRelease(dir).variables).message).toMatch(/kustomization resources nested deeper than 64 folders$/);
+  });
+});
+
+describe('served versions', () => {
+  test('unservedKinds names the kinds of a FluxApi that the release Flux does not serve', () => {
+    // GIVEN the v2.8.3 trimmed tree (Flux 2.2.3)
+    const r = readRelease(path.join(EXAMPLES, 'v2.8.3'));
+    // WHEN / THEN the Flux 2.9 versions are not all served there, its own are
+    expect(unservedKinds(r.flux, FLUX_2_9_API)).toStrictEqual([
+      'HelmRelease helm.toolkit.fluxcd.io/v2',
+      'HelmRepository source.toolkit.fluxcd.io/v1',
+      'OCIRepository source.toolkit.fluxcd.io/v1',
+      'HelmChart source.toolkit.fluxcd.io/v1',
+      'Bucket source.toolkit.fluxcd.io/v1',
+    ]);
+    expect(unservedKinds(r.flux, r.fluxApi)).toStrictEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import * as YAML from 'yaml';
 import { compareKubeVersions, FLUX_KINDS, FluxApi, REQUIRED_FLUX_KINDS } from '../flux/api';
 import { CrdSummary, CrdVersion, readCrds, splitDocuments } from './release/crd';
 import { ReleaseError } from './release/error';
-import { isYaml, kindOf, listDir, readText, realRoot, rel, walkFiles, within } from './release/fs';
+import { isYaml, kindOf, listDir, readText, realRoot, walkFiles, within } from './release/fs';
 import { BuildResolver, BuildRoot, fluxKustomizationsIn, TreeKustomization } from './release/kustomize';
 import { byCodeUnit, compareSemver, isSemver } from './release/semver';
 import { buildIndex, missingVariables, scanVariables, VariableIndex, VarOccurrence } from './release/variables';
@@ -205,6 +205,23 @@ export interface KommanderRelease {
   appVersion(id: string, version?: string): AppVersion;
   /** The variables without a default that `provided` lacks, code-unit order. */
   missingVariables(provided: Iterable<string>): string[];
+  /**
+   * The files (relative, code-unit order) that a kustomize build of folder `dir` (relative to the
+   * root) reads: local resources, patches and generator files; a folder without a kustomization
+   * file stands for all its YAML files. ReleaseError when `dir` is not a folder of the tree.
+   */
+  buildFiles(dir: string): readonly string[];
+  /**
+   * The YAML documents of `buildFiles(dir)` (kustomization files excluded), parsed, each with its
+   * file; as written in the tree (no kustomize patches or namespace applied, no substitution).
+   */
+  objectsIn(dir: string): readonly TreeObject[];
+}
+
+/** A YAML document of the tree. */
+export interface TreeObject {
+  readonly file: string;
+  readonly object: { readonly apiVersion?: string; readonly kind?: string; readonly metadata?: any; readonly [key: string]: any };
 }
 
 /** Options of {@link readRelease}. */
@@ -313,10 +330,15 @@ export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   return appsDir;
 }
 
+/** Most app folders a release may have (real releases: 49 and 57). */
+const MAX_APPS = 5000;
+
 function readApps(root: string, layout: ReleaseLayout): App[] {
   const appsDir = layout;
   const apps: App[] = [];
-  for (const e of listDir(path.join(root, appsDir))) {
+  const entries = listDir(path.join(root, appsDir));
+  if (entries.length > MAX_APPS) throw new ReleaseError(`${appsDir}/ has ${entries.length} entries; a release tree has at most ${MAX_APPS} apps`);
+  for (const e of entries) {
     if (e.kind !== 'dir') continue;
     const appPath = `${appsDir}/${e.name}`;
     const entries = listDir(path.join(root, appsDir, e.name));
@@ -679,6 +701,24 @@ class Release implements KommanderRelease {
   public missingVariables(provided: Iterable<string>): string[] {
     return missingVariables(this.variables.required, provided);
   }
+
+  public buildFiles(dir: string): readonly string[] {
+    const d = dir.replace(/^\.\//, '').replace(/\/+$/, '');
+    const abs = within(this.root, d);
+    if (!abs || kindOf(abs) !== 'dir') {
+      throw new ReleaseError(`${this.pre}${dir} is not a folder of the release tree ${this.root}`);
+    }
+    return this.resolver.filesOf(d);
+  }
+
+  public objectsIn(dir: string): readonly TreeObject[] {
+    const out: TreeObject[] = [];
+    for (const file of this.buildFiles(dir)) {
+      if (!isYaml(file) || /(^|\/)kustomization\.ya?ml$/.test(file)) continue;
+      for (const object of parseAll(this.root, file)) out.push(Object.freeze({ file, object }));
+    }
+    return Object.freeze(out);
+  }
 }
 
 /**
@@ -702,6 +742,3 @@ export function unservedKinds(flux: ReleaseFlux, api: FluxApi): string[] {
   }
   return out;
 }
-
-// Re-exported for tests and part B.
-export { rel as relativePath, splitDocuments };
