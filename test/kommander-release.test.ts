@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { FLUX_2_9_API } from '../lib/flux/api';
 import { compareSemver, KommanderRelease, readRelease, ReleaseError, scanVariables, unservedKinds } from '../lib/kommander/release';
 import { isYaml, readText, walkFiles } from '../lib/kommander/release/fs';
@@ -167,6 +168,23 @@ for (const tag of TAGS) {
         expect(k.metadata?.licensing).toContain('Enterprise');
         expect(release.app('gatekeeper').bootstrap?.metadata?.type).toBe('internal');
       }
+    });
+
+    test('the metadata model equals a full parse of every metadata.yaml (the icon is skipped, not misread)', () => {
+      // GIVEN every metadata file of the release
+      const metas = [...new Map(release.apps.flatMap((a) => [a.metadata, a.bootstrap?.metadata, ...a.versions.map((v) => v.metadata)]).filter((m) => m !== undefined).map((m) => [m!.file, m!])).values()];
+      expect(metas.length).toBeGreaterThanOrEqual(release.apps.length);
+      for (const m of metas) {
+        // WHEN parsed in full
+        const full = YAML.parse(readText(release.root, m.file));
+        const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+        // THEN
+        expect({ file: m.file, displayName: m.displayName, type: m.type, scope: m.scope, category: m.category, deps: m.dependencies, req: m.requiredDependencies, lic: m.licensing, cert: m.certifications, icon: m.hasIcon }).toStrictEqual({
+          file: m.file, displayName: full.displayName, type: full.type, scope: list(full.scope), category: list(full.category), deps: list(full.dependencies),
+          req: list(full.requiredDependencies), lic: list(full.licensing), cert: list(full.certifications), icon: typeof full.icon === 'string' && full.icon.length > 0,
+        });
+      }
+      expect(metas.filter((m) => m.hasIcon).length).toBeGreaterThan(20);
     });
 
     test(`its Flux is kommander-flux-${want.flux}, and the FluxApi is the newest served, non-deprecated version of each kind`, () => {

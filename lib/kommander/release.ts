@@ -242,15 +242,6 @@ function strList(v: unknown): readonly string[] {
   return Object.freeze([]);
 }
 
-function parseYaml(root: string, file: string): unknown {
-  const text = readText(root, file);
-  try {
-    return YAML.parse(text);
-  } catch (e) {
-    throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 function parseAll(root: string, file: string): any[] {
   const text = readText(root, file);
   try {
@@ -260,9 +251,31 @@ function parseAll(root: string, file: string): any[] {
   }
 }
 
+/**
+ * The metadata text with the top-level `icon:` value (a base64 SVG of up to ~100 KB, most of a
+ * metadata.yaml) replaced by a placeholder, so that only the fields the model keeps are parsed.
+ * A top-level key's value continues on the following indented (or blank) lines.
+ */
+export function withoutIcon(text: string): { text: string; hasIcon: boolean } {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /^icon:/.test(l));
+  if (i < 0) return { text, hasIcon: false };
+  let j = i + 1;
+  while (j < lines.length && (lines[j].trim() === '' || /^[ \t]/.test(lines[j]))) j++;
+  const hasIcon = lines.slice(i, j).join('\n').replace(/^icon:/, '').trim() !== '';
+  return { text: [...lines.slice(0, i), 'icon: x', ...lines.slice(j)].join('\n'), hasIcon };
+}
+
 function readMetadata(root: string, file: string): AppMetadata | undefined {
   if (kindOf(within(root, file)!) !== 'file') return undefined;
-  const m = (parseYaml(root, file) ?? {}) as Record<string, unknown>;
+  const stripped = withoutIcon(readText(root, file));
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(stripped.text);
+  } catch (e) {
+    throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+  const m = (parsed ?? {}) as Record<string, unknown>;
   if (typeof m !== 'object') throw new ReleaseError(`${file}: metadata.yaml must be a mapping`);
   const str = (k: string) => (typeof m[k] === 'string' ? (m[k] as string) : undefined);
   return Object.freeze({
@@ -278,7 +291,7 @@ function readMetadata(root: string, file: string): AppMetadata | undefined {
     requiredDependencies: strList(m.requiredDependencies),
     dependencies: strList(m.dependencies),
     allowMultipleInstances: typeof m.allowMultipleInstances === 'boolean' ? m.allowMultipleInstances : undefined,
-    hasIcon: typeof m.icon === 'string' && m.icon.length > 0,
+    hasIcon: stripped.hasIcon,
   });
 }
 
