@@ -262,6 +262,22 @@ for (const tag of TAGS) {
       }
     });
 
+    test('follows Flux Kustomizations: only those with postBuild substitute, and every one uses an apiVersion its Flux serves', () => {
+      // GIVEN / WHEN
+      const roots = new Map(release.buildRoots.map((r) => [r.path, r]));
+      const gk = release.appVersion('gatekeeper');
+      // THEN gatekeeper-constraints has no postBuild (Flux applies its folder unsubstituted), gatekeeper-release has one
+      expect(roots.get(`${gk.path}/constraints`)).toMatchObject({ substituted: false });
+      expect(roots.get(`${gk.path}/release`)).toMatchObject({ substituted: true });
+      expect(roots.get(gk.path)).toMatchObject({ substituted: true, appliedBy: `app ${gk.clusterAppName}` });
+      expect(roots.get(release.app('gatekeeper').bootstrap!.path)).toMatchObject({ substituted: true, appliedBy: 'installer' });
+      for (const k of release.kustomizations) expect({ k: k.name, served: release.flux.serves(k.apiVersion, 'Kustomization') }).toStrictEqual({ k: k.name, served: true });
+      // AND the model is frozen
+      expect(Object.isFrozen(release.apps)).toBe(true);
+      expect(Object.isFrozen(release.apps[0].versions)).toBe(true);
+      expect(Object.isFrozen(release.fluxApi)).toBe(true);
+    });
+
     test('missingVariables lists the required names a set of provided names lacks, sorted by code unit', () => {
       // GIVEN everything but three names
       const provided = release.variables.required.filter((n) => !['releaseNamespace', 'caSecretName', 'airgappedEnabled'].includes(n));
