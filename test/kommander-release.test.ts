@@ -533,3 +533,16 @@ describe('served versions', () => {
     expect(unservedKinds(r.flux, r.fluxApi)).toStrictEqual([]);
   });
 });
+
+describe('the tree root', () => {
+  test('may itself be a symlink to a release tree (only links inside the tree are never followed)', () => {
+    // GIVEN a link to the trimmed v2.17.1 tree
+    const link = path.join(tmp(), 'release');
+    fs.symlinkSync(path.join(EXAMPLES, 'v2.17.1'), link);
+    // WHEN
+    const r = readRelease(link);
+    // THEN
+    expect(r.root).toBe(fs.realpathSync(path.join(EXAMPLES, 'v2.17.1')));
+    expect(r.layout).toBe('applications');
+  });
+});

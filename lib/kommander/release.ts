@@ -302,7 +302,15 @@ function summarize(names: readonly string[], max = 12): string {
 /** Detects the layout, or throws a ReleaseError naming what was found and what is expected. */
 export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   const pre = key ? `${key}: ` : '';
-  const abs = path.resolve(rootPath);
+  // The root itself may be a symlink (the user's choice); nothing inside the tree is followed.
+  let abs = path.resolve(rootPath);
+  if (kindOf(abs) === 'other') {
+    try {
+      abs = realRoot(abs);
+    } catch {
+      // a dangling link: reported as missing below
+    }
+  }
   const kind = kindOf(abs);
   if (kind === undefined) {
     throw new ReleaseError(`${pre}${rootPath} does not exist (expected a kommander-applications release tree with services/ or applications/ and common/)`);
