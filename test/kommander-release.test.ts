@@ -546,3 +546,31 @@ describe('the tree root', () => {
     expect(r.layout).toBe('applications');
   });
 });
+
+describe('hostile input', () => {
+  const cases: [string, string, string, RegExp][] = [
+    ['a broken metadata.yaml', 'applications/reloader/2.2.5/metadata.yaml', 'displayName: [unclosed\n', /^applications\/reloader\/2\.2\.5\/metadata\.yaml: not valid YAML \(/],
+    ['a broken kustomization.yaml', 'applications/reloader/2.2.5/kustomization.yaml', 'resources: [unclosed\n', /^applications\/reloader\/2\.2\.5\/kustomization\.yaml: not valid YAML \(/],
+    ['a broken Flux Kustomization file', 'applications/gatekeeper/3.20.1/release.yaml', 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec: {path: [\n', /^applications\/gatekeeper\/3\.20\.1\/release\.yaml: not valid YAML \(/],
+    ['a broken CRD', 'applications/kommander-flux/bootstrap-flux.yaml', 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec: {group: [\n', /^applications\/kommander-flux\/bootstrap-flux\.yaml: a CustomResourceDefinition is not valid YAML \(/],
+  ];
+  test.each(cases)('fails with one ReleaseError naming the file on %s', (_what, file, content, message) => {
+    // GIVEN a copy of the trimmed v2.17.1 tree with one broken file
+    const dir = copyTree('v2.17.1');
+    fs.writeFileSync(path.join(dir, file), content);
+    // WHEN / THEN (reading everything, lazily computed parts included)
+    expect(errorOf(() => {
+      const r = readRelease(dir);
+      void r.common;
+      void r.variables;
+    }).message).toMatch(message);
+  });
+
+  test('fails on a file larger than the bound instead of reading it', () => {
+    // GIVEN an app values file of 9 MB
+    const dir = copyTree('v2.17.1');
+    fs.writeFileSync(path.join(dir, 'applications/reloader/2.2.5/helmrelease/cm.yaml'), `a: "${'x'.repeat(9 * 1024 * 1024)}"\n`);
+    // WHEN / THEN
+    expect(errorOf(() => readRelease(dir).variables).message).toMatch(/^applications\/reloader\/2\.2\.5\/helmrelease\/cm\.yaml: 9437190 bytes is larger than the 8388608 bytes a release file may have$/);
+  });
+});

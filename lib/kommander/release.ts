@@ -245,7 +245,10 @@ function strList(v: unknown): readonly string[] {
 function parseAll(root: string, file: string): any[] {
   const text = readText(root, file);
   try {
-    return YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o && typeof o === 'object');
+    const docs = YAML.parseAllDocuments(text);
+    const bad = docs.find((d) => d.errors.length);
+    if (bad) throw new Error(bad.errors[0].message);
+    return docs.map((d) => d.toJS()).filter((o) => o && typeof o === 'object');
   } catch (e) {
     throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
   }

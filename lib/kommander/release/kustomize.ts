@@ -123,6 +123,7 @@ export function fluxKustomizationsIn(text: string, file: string): TreeKustomizat
   if (!FLUX_KUSTOMIZATION.test(text)) return [];
   const out: TreeKustomization[] = [];
   for (const doc of YAML.parseAllDocuments(text)) {
+    if (doc.errors.length) throw new ReleaseError(`${file}: not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
     const o = doc.toJS() as any;
     if (!o || typeof o !== 'object' || o.kind !== 'Kustomization' || typeof o.apiVersion !== 'string') continue;
     if (!o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') || typeof o.spec?.path !== 'string') continue;
