@@ -38,28 +38,36 @@ const API: Record<'2.2.3' | '2.7.2', FluxApi> = {
   '2.7.2': readRelease(path.join(EXAMPLES, 'v2.17.1')).fluxApi,
 };
 
-/** One object of every L2 kind, built under `scope`. */
+/** One object of every L2 kind, built under `scope`, with every prop the L2s offer set. */
 function buildAll(scope: Construct, withOci: boolean) {
-  const git = new GitRepository(scope, 'Git', { name: 'management', url: 'https://git.example.com/kommander.git', secretName: 'kommander-git-credentials' });
-  const repo = new HelmRepository(scope, 'Repo', { name: 'charts.jetstack.io', url: '${helmMirrorURL:=https://charts.jetstack.io}', certSecretName: 'tls-root-ca' });
-  const oci = new OciRepository(scope, 'Oci', { name: 'reloader-chart', url: 'oci://ghcr.io/mesosphere/charts/reloader', tag: '2.2.5' });
+  const git = new GitRepository(scope, 'Git', { name: 'management', url: 'https://git.example.com/kommander.git', secretName: 'kommander-git-credentials', interval: '2m', timeout: '90s', labels: { team: 'platform' } });
+  const tagged = new GitRepository(scope, 'Tagged', { name: 'catalog', url: 'ssh://git@example.com/catalog.git', tag: 'v2.8.3' });
+  const repo = new HelmRepository(scope, 'Repo', { name: 'charts.jetstack.io', url: '${helmMirrorURL:=https://charts.jetstack.io}', certSecretName: 'tls-root-ca', secretName: 'mirror-credentials', interval: '5m', timeout: '2m' });
+  const ociRepo = new HelmRepository(scope, 'OciRepo', { name: 'ghcr', url: 'oci://ghcr.io/mesosphere/charts', type: 'oci' });
+  const oci = new OciRepository(scope, 'Oci', { name: 'reloader-chart', url: 'oci://ghcr.io/mesosphere/charts/reloader', tag: '2.2.5', secretName: 'ghcr', interval: '1m' });
+  const ociSemver = new OciRepository(scope, 'OciSemver', { name: 'flux-chart', url: 'oci://ghcr.io/fluxcd-community/charts/flux2', semver: '>=2.0.0' });
   const hr = new HelmRelease(scope, 'Release', {
     name: 'cert-manager', namespace: 'kommander', chart: 'cert-manager', version: 'v1.14.2', source: repo, targetNamespace: 'cert-manager', releaseName: 'cert-manager',
-    values: { installCRDs: false }, valuesFrom: [{ kind: 'ConfigMap', name: 'cert-manager-overrides', optional: true }],
+    values: { installCRDs: false }, valuesFrom: [{ kind: 'ConfigMap', name: 'cert-manager-overrides', optional: true, targetPath: 'global', valuesKey: 'v.yaml' }, { kind: 'Secret', name: 's' }],
+    interval: '15s', timeout: '20m', installRemediation: { retries: 30 }, upgradeRemediation: { retries: -1, remediateLastFailure: false }, crds: 'Skip', createNamespace: true, labels: { a: 'b' },
   });
+  const hr2 = new HelmRelease(scope, 'Release2', { name: 'gatekeeper', namespace: 'kommander', chart: 'gatekeeper', version: '3.14.1', source: ociRepo, dependsOn: [hr], crds: 'Create' });
   const ociRelease = withOci ? new HelmRelease(scope, 'OciRelease', { name: 'reloader', namespace: 'kommander', source: oci, dependsOn: [hr] }) : undefined;
   const folder = new Folder(scope, 'Root', { path: 'clusters/management' });
+  const first = new Stage(folder, 'First', { name: 'base', path: 'kommander/base', source: git, prune: false, wait: false });
   const stage = new Stage(folder, 'Stage', {
     name: 'cert-manager', path: 'kommander/cert-manager', source: git, substitute: { releaseNamespace: 'kommander' },
-    substituteFrom: [{ kind: 'ConfigMap', name: 'kommander-vars' }], decryptionSecret: 'sops-age',
+    substituteFrom: [{ kind: 'ConfigMap', name: 'kommander-vars' }, { kind: 'Secret', name: 'substitution-secrets', optional: true }], decryptionSecret: 'sops-age',
+    dependsOn: [first], interval: '1h', retryInterval: '2m', timeout: '10m', targetNamespace: 'cert-manager', description: 'cert-manager',
+    kubeConfig: { secretName: 'remote-kubeconfig', key: 'value' },
   });
   stage.addHealthCheck(hr.ref);
-  return { git, repo, oci, hr, ociRelease, stage };
+  return { git, tagged, repo, ociRepo, oci, ociSemver, hr, hr2, ociRelease, first, stage };
 }
 
 /** The emitted JSON of the built objects (the Stage's Kustomization lives in its own Folder). */
 function jsonOf(all: ReturnType<typeof buildAll>): any[] {
-  return [all.git, all.repo, all.oci, all.hr, all.ociRelease, all.stage].filter((c) => c !== undefined).map((c) => c!.resource.toJson());
+  return Object.values(all).filter((c) => c !== undefined).map((c) => c!.resource.toJson());
 }
 
 function synthByKind(all: ReturnType<typeof buildAll>): Record<string, any[]> {
@@ -75,7 +83,8 @@ describe('FluxApi', () => {
     const all = buildAll(chart, true);
     // THEN
     const k = synthByKind(all);
-    expect(k.HelmRelease.map((o) => o.apiVersion)).toStrictEqual([FLUX_2_9_API.helmRelease, FLUX_2_9_API.helmRelease]);
+    expect(new Set(k.HelmRelease.map((o) => o.apiVersion))).toStrictEqual(new Set([FLUX_2_9_API.helmRelease]));
+    expect(k.HelmRelease).toHaveLength(3);
     expect(k.HelmRepository[0].apiVersion).toBe(FLUX_2_9_API.helmRepository);
     expect(k.OCIRepository[0].apiVersion).toBe(FLUX_2_9_API.ociRepository);
     expect(k.GitRepository[0].apiVersion).toBe(FLUX_2_9_API.gitRepository);
@@ -97,7 +106,7 @@ describe('FluxApi', () => {
     expect(k.GitRepository[0].apiVersion).toBe('source.toolkit.fluxcd.io/v1');
     expect(k.Kustomization[0].apiVersion).toBe('kustomize.toolkit.fluxcd.io/v1');
     // AND the health check names the HelmRelease at the emitted version
-    expect(k.Kustomization[0].spec.healthChecks).toStrictEqual([{ apiVersion: 'helm.toolkit.fluxcd.io/v2beta2', kind: 'HelmRelease', name: 'cert-manager', namespace: 'kommander' }]);
+    expect(k.Kustomization.find((o) => o.metadata.name === 'cert-manager').spec.healthChecks).toStrictEqual([{ apiVersion: 'helm.toolkit.fluxcd.io/v2beta2', kind: 'HelmRelease', name: 'cert-manager', namespace: 'kommander' }]);
     expect(all.hr.apiVersion).toBe('helm.toolkit.fluxcd.io/v2beta2');
     expect(all.hr.resource).toBeInstanceOf(helm223.HelmReleaseV2Beta2);
     expect(all.repo.resource).toBeInstanceOf(source223.HelmRepositoryV1Beta2);
@@ -131,6 +140,22 @@ describe('FluxApi', () => {
       for (const o of objs) expect({ obj: `${o.kind}/${o.metadata.name}`, result: registry.validate(o) }).toStrictEqual({ obj: `${o.kind}/${o.metadata.name}`, result: { status: 'ok' } });
     });
   }
+
+  test('emission is lossless: with the Flux 2.2.3 L1s every object is the Flux 2.9 JSON apart from its apiVersion', () => {
+    // GIVEN the same objects built with the default FluxApi and with the v2.8.3 one
+    const a = Testing.chart();
+    const b = Testing.chart();
+    b.node.setContext(FLUX_API_CONTEXT, API['2.2.3']);
+    // WHEN
+    const plain = jsonOf(buildAll(a, false));
+    const old = jsonOf(buildAll(b, false));
+    // THEN no field was dropped or renamed by the older L1 classes (only the API versions differ)
+    const asNew = JSON.stringify(old).replace(/helm\.toolkit\.fluxcd\.io\/v2beta2/g, 'helm.toolkit.fluxcd.io/v2').replace(/source\.toolkit\.fluxcd\.io\/v1beta2/g, 'source.toolkit.fluxcd.io/v1');
+    expect(JSON.parse(asNew)).toStrictEqual(plain);
+    expect(old.map((o) => o.apiVersion)).not.toStrictEqual(plain.map((o) => o.apiVersion));
+    // AND the health check reference follows the chosen version
+    expect(old.find((o) => o.metadata.name === 'cert-manager' && o.kind === 'Kustomization').spec.healthChecks[0].apiVersion).toBe('helm.toolkit.fluxcd.io/v2beta2');
+  });
 
   test('fails eagerly on an OCIRepository chart source (chartRef) with Flux 2.2.3, naming prop, value and fix', () => {
     // GIVEN
