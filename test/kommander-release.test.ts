@@ -574,3 +574,33 @@ describe('hostile input', () => {
     expect(errorOf(() => readRelease(dir).variables).message).toMatch(/^applications\/reloader\/2\.2\.5\/helmrelease\/cm\.yaml: 9437190 bytes is larger than the 8388608 bytes a release file may have$/);
   });
 });
+
+describe('file-system errors', () => {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  (asRoot ? test.skip : test)(`${asRoot ? 'SKIPPED (running as root, which reads any file): ' : ''}an unreadable app folder is one ReleaseError naming the path, no stack trace`, () => {
+    // GIVEN a copy whose reloader folder cannot be read
+    const dir = copyTree('v2.17.1');
+    const locked = path.join(dir, 'applications/reloader');
+    fs.chmodSync(locked, 0o000);
+    try {
+      // WHEN / THEN
+      expect(errorOf(() => readRelease(dir, { key: 'applicationDefinitions' })).message).toMatch(/^applicationDefinitions: cannot read .*applications\/reloader \(EACCES: /);
+    } finally {
+      fs.chmodSync(locked, 0o755);
+    }
+  });
+});
+
+describe('a tree changing under the reader', () => {
+  test('a file a kustomization lists but the tree lacks is one ReleaseError naming both', () => {
+    // GIVEN a release read (the variable index is computed later, on first use)
+    const dir = copyTree('v2.17.1');
+    const r = readRelease(dir, { key: 'applicationDefinitions' });
+    // WHEN a file its kustomization lists disappears
+    fs.rmSync(path.join(r.root, 'applications/reloader/2.2.5/helmrelease/cm.yaml'));
+    // THEN
+    expect(errorOf(() => r.variables).message).toBe(
+      'applicationDefinitions: applications/reloader/2.2.5/helmrelease/kustomization.yaml lists cm.yaml, which does not exist in the release tree (applications/reloader/2.2.5/helmrelease/cm.yaml)',
+    );
+  });
+});

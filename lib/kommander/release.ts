@@ -302,6 +302,36 @@ function summarize(names: readonly string[], max = 12): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length} in all)`;
 }
 
+/** listDir, or [] for a folder that cannot be read (used only to word an error). */
+function safeList(abs: string): ReturnType<typeof listDir> {
+  try {
+    return listDir(abs);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs `fn`, turning a file-system error (permissions, a file removed while reading) into a
+ * ReleaseError naming the path, so that no input ends in a stack trace; every ReleaseError gets
+ * the config key prefix.
+ */
+function guarded<T>(pre: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ReleaseError) {
+      if (pre && !e.message.startsWith(pre)) throw new ReleaseError(`${pre}${e.message}`, e.available);
+      throw e;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err?.code === 'string') {
+      throw new ReleaseError(`${pre}cannot read ${err.path ?? 'the release tree'} (${err.code}: ${err.message.split('\n')[0]})`);
+    }
+    throw e;
+  }
+}
+
 /** Detects the layout, or throws a ReleaseError naming what was found and what is expected. */
 export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   const pre = key ? `${key}: ` : '';
@@ -333,9 +363,9 @@ export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   if (!appsDir) {
     // A tree with common/ or <x>/<app>/<semver>/ folders is a release of an unknown layout;
     // anything else is not a release tree at all.
-    const looksLikeRelease = has('common') || dirs.some((d) => {
+    const looksLikeRelease = has('common') || dirs.slice(0, 100).some((d) => {
       const sub = path.join(abs, d);
-      return listDir(sub).some((a) => a.kind === 'dir' && kindOf(path.join(sub, a.name)) === 'dir' && listDir(path.join(sub, a.name)).some((v) => v.kind === 'dir' && isSemver(v.name)));
+      return safeList(sub).slice(0, 500).some((a) => a.kind === 'dir' && safeList(path.join(sub, a.name)).some((v) => v.kind === 'dir' && isSemver(v.name)));
     });
     if (looksLikeRelease) {
       throw new ReleaseError(
@@ -634,15 +664,15 @@ class Release implements KommanderRelease {
   }
 
   public get common(): ReleaseCommon {
-    return (this.commonModel ??= readCommon(this.root, this.resolver, this.buildGraph().roots));
+    return (this.commonModel ??= guarded(this.pre, () => readCommon(this.root, this.resolver, this.buildGraph().roots)));
   }
 
   public get buildRoots(): readonly BuildRoot[] {
-    return this.buildGraph().roots;
+    return guarded(this.pre, () => this.buildGraph().roots);
   }
 
   public get kustomizations(): readonly TreeKustomization[] {
-    return this.buildGraph().kustomizations;
+    return guarded(this.pre, () => this.buildGraph().kustomizations);
   }
 
   /** Follows the build roots and the Flux Kustomizations their builds contain, to a fixed point. */
@@ -687,12 +717,15 @@ class Release implements KommanderRelease {
   }
 
   public get variables(): VariableIndex {
-    if (this.index) return this.index;
+    return (this.index ??= guarded(this.pre, () => this.computeVariables()));
+  }
+
+  private computeVariables(): VariableIndex {
     const perFile = new Map<string, { consumer: string; yaml: boolean; vars: readonly VarOccurrence[] }>();
     for (const f of this.buildGraph().substituted) {
       perFile.set(f, { consumer: consumerOf(f, this.appsDir), yaml: isYaml(f), vars: scanVariables(withoutCrds(readText(this.root, f))) });
     }
-    return (this.index = buildIndex(perFile));
+    return buildIndex(perFile);
   }
 
   public app(id: string): App {
@@ -727,6 +760,10 @@ class Release implements KommanderRelease {
   }
 
   public buildFiles(dir: string): readonly string[] {
+    return guarded(this.pre, () => this.filesIn(dir));
+  }
+
+  private filesIn(dir: string): readonly string[] {
     const d = dir.replace(/^\.\//, '').replace(/\/+$/, '');
     const abs = within(this.root, d);
     if (!abs || kindOf(abs) !== 'dir') {
@@ -736,6 +773,10 @@ class Release implements KommanderRelease {
   }
 
   public objectsIn(dir: string): readonly TreeObject[] {
+    return guarded(this.pre, () => this.parseObjects(dir));
+  }
+
+  private parseObjects(dir: string): readonly TreeObject[] {
     const out: TreeObject[] = [];
     for (const file of this.buildFiles(dir)) {
       if (!isYaml(file) || /(^|\/)kustomization\.ya?ml$/.test(file)) continue;
@@ -751,10 +792,13 @@ class Release implements KommanderRelease {
  * `common`, `buildRoots`, `kustomizations` and `variables` are computed on first use.
  */
 export function readRelease(treePath: string, options: ReadReleaseOptions = {}): KommanderRelease {
-  const layout = detectLayout(treePath, options.key);
-  const root = realRoot(treePath);
-  const apps = readApps(root, layout);
-  return new Release(root, layout, Object.freeze(apps), options.key);
+  const pre = options.key ? `${options.key}: ` : '';
+  return guarded(pre, () => {
+    const layout = detectLayout(treePath, options.key);
+    const root = realRoot(treePath);
+    const apps = readApps(root, layout);
+    return new Release(root, layout, Object.freeze(apps), options.key);
+  });
 }
 
 /** A FluxApi's served-version check for emitted objects: the kinds whose apiVersion `flux` does not serve. */

@@ -111,6 +111,9 @@ export class BuildResolver {
         for (const f of this.filesOf(rel(this.root, tabs))) out.add(f);
       } else if (kind === 'file') {
         out.add(rel(this.root, tabs));
+      } else if (kind === undefined) {
+        // kustomize (and so Flux) fails the build on a missing local resource
+        throw new ReleaseError(`${kfile} lists ${entry}, which does not exist in the release tree (${target})`);
       }
     }
   }
