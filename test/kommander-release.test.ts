@@ -123,13 +123,13 @@ for (const tag of TAGS) {
       readMs = Number(process.hrtime.bigint() - t0) / 1e6;
     });
 
-    test(`detects the ${want.layout} layout and reads the whole tree (apps, Flux, common/, variables) in under 3 s`, () => {
+    test(`detects the ${want.layout} layout and reads the whole tree (apps, Flux, common/, variables) in under 5 s (a bound against runaway reading, not a benchmark)`, () => {
       // GIVEN the tree read once (apps, Flux, common/, variable index)
       // THEN
       expect(release.layout).toBe(want.layout);
       expect(release.appsDir).toBe(want.layout);
       expect(release.root).toBe(fs.realpathSync(root));
-      expect(readMs).toBeLessThan(3000);
+      expect(readMs).toBeLessThan(5000);
     });
 
     test('every <app>/<semver>/ folder is a ClusterApp <app>-<semver>; bootstrap/ folders are not apps', () => {
