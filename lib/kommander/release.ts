@@ -18,7 +18,7 @@ import * as YAML from 'yaml';
 import { compareKubeVersions, FLUX_KINDS, FluxApi, REQUIRED_FLUX_KINDS } from '../flux/api';
 import { CrdSummary, CrdVersion, readCrds, splitDocuments } from './release/crd';
 import { ReleaseError } from './release/error';
-import { isYaml, kindOf, listDir, readText, realRoot, rel, walkFiles, within } from './release/fs';
+import { isYaml, kindOf, listDir, readText, realRoot, walkFiles, within } from './release/fs';
 import { BuildResolver, BuildRoot, fluxKustomizationsIn, TreeKustomization } from './release/kustomize';
 import { byCodeUnit, compareSemver, isSemver } from './release/semver';
 import { buildIndex, missingVariables, scanVariables, VariableIndex, VarOccurrence } from './release/variables';
@@ -205,6 +205,23 @@ export interface KommanderRelease {
   appVersion(id: string, version?: string): AppVersion;
   /** The variables without a default that `provided` lacks, code-unit order. */
   missingVariables(provided: Iterable<string>): string[];
+  /**
+   * The files (relative, code-unit order) that a kustomize build of folder `dir` (relative to the
+   * root) reads: local resources, patches and generator files; a folder without a kustomization
+   * file stands for all its YAML files. ReleaseError when `dir` is not a folder of the tree.
+   */
+  buildFiles(dir: string): readonly string[];
+  /**
+   * The YAML documents of `buildFiles(dir)` (kustomization files excluded), parsed, each with its
+   * file; as written in the tree (no kustomize patches or namespace applied, no substitution).
+   */
+  objectsIn(dir: string): readonly TreeObject[];
+}
+
+/** A YAML document of the tree. */
+export interface TreeObject {
+  readonly file: string;
+  readonly object: { readonly apiVersion?: string; readonly kind?: string; readonly metadata?: any; readonly [key: string]: any };
 }
 
 /** Options of {@link readRelease}. */
@@ -225,27 +242,43 @@ function strList(v: unknown): readonly string[] {
   return Object.freeze([]);
 }
 
-function parseYaml(root: string, file: string): unknown {
+function parseAll(root: string, file: string): any[] {
   const text = readText(root, file);
   try {
-    return YAML.parse(text);
+    const docs = YAML.parseAllDocuments(text);
+    const bad = docs.find((d) => d.errors.length);
+    if (bad) throw new Error(bad.errors[0].message);
+    return docs.map((d) => d.toJS()).filter((o) => o && typeof o === 'object');
   } catch (e) {
     throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
-function parseAll(root: string, file: string): any[] {
-  const text = readText(root, file);
-  try {
-    return YAML.parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o && typeof o === 'object');
-  } catch (e) {
-    throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
-  }
+/**
+ * The metadata text with the top-level `icon:` value (a base64 SVG of up to ~100 KB, most of a
+ * metadata.yaml) replaced by a placeholder, so that only the fields the model keeps are parsed.
+ * A top-level key's value continues on the following indented (or blank) lines.
+ */
+export function withoutIcon(text: string): { text: string; hasIcon: boolean } {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => /^icon:/.test(l));
+  if (i < 0) return { text, hasIcon: false };
+  let j = i + 1;
+  while (j < lines.length && (lines[j].trim() === '' || /^[ \t]/.test(lines[j]))) j++;
+  const hasIcon = lines.slice(i, j).join('\n').replace(/^icon:/, '').trim() !== '';
+  return { text: [...lines.slice(0, i), 'icon: x', ...lines.slice(j)].join('\n'), hasIcon };
 }
 
 function readMetadata(root: string, file: string): AppMetadata | undefined {
   if (kindOf(within(root, file)!) !== 'file') return undefined;
-  const m = (parseYaml(root, file) ?? {}) as Record<string, unknown>;
+  const stripped = withoutIcon(readText(root, file));
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(stripped.text);
+  } catch (e) {
+    throw new ReleaseError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+  const m = (parsed ?? {}) as Record<string, unknown>;
   if (typeof m !== 'object') throw new ReleaseError(`${file}: metadata.yaml must be a mapping`);
   const str = (k: string) => (typeof m[k] === 'string' ? (m[k] as string) : undefined);
   return Object.freeze({
@@ -261,7 +294,7 @@ function readMetadata(root: string, file: string): AppMetadata | undefined {
     requiredDependencies: strList(m.requiredDependencies),
     dependencies: strList(m.dependencies),
     allowMultipleInstances: typeof m.allowMultipleInstances === 'boolean' ? m.allowMultipleInstances : undefined,
-    hasIcon: typeof m.icon === 'string' && m.icon.length > 0,
+    hasIcon: stripped.hasIcon,
   });
 }
 
@@ -269,10 +302,48 @@ function summarize(names: readonly string[], max = 12): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length} in all)`;
 }
 
+/** listDir, or [] for a folder that cannot be read (used only to word an error). */
+function safeList(abs: string): ReturnType<typeof listDir> {
+  try {
+    return listDir(abs);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Runs `fn`, turning a file-system error (permissions, a file removed while reading) into a
+ * ReleaseError naming the path, so that no input ends in a stack trace; every ReleaseError gets
+ * the config key prefix.
+ */
+function guarded<T>(pre: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ReleaseError) {
+      if (pre && !e.message.startsWith(pre)) throw new ReleaseError(`${pre}${e.message}`, e.available);
+      throw e;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err?.code === 'string') {
+      throw new ReleaseError(`${pre}cannot read ${err.path ?? 'the release tree'} (${err.code}: ${err.message.split('\n')[0]})`);
+    }
+    throw e;
+  }
+}
+
 /** Detects the layout, or throws a ReleaseError naming what was found and what is expected. */
 export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   const pre = key ? `${key}: ` : '';
-  const abs = path.resolve(rootPath);
+  // The root itself may be a symlink (the user's choice); nothing inside the tree is followed.
+  let abs = path.resolve(rootPath);
+  if (kindOf(abs) === 'other') {
+    try {
+      abs = realRoot(abs);
+    } catch {
+      // a dangling link: reported as missing below
+    }
+  }
   const kind = kindOf(abs);
   if (kind === undefined) {
     throw new ReleaseError(`${pre}${rootPath} does not exist (expected a kommander-applications release tree with services/ or applications/ and common/)`);
@@ -292,9 +363,9 @@ export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   if (!appsDir) {
     // A tree with common/ or <x>/<app>/<semver>/ folders is a release of an unknown layout;
     // anything else is not a release tree at all.
-    const looksLikeRelease = has('common') || dirs.some((d) => {
+    const looksLikeRelease = has('common') || dirs.slice(0, 100).some((d) => {
       const sub = path.join(abs, d);
-      return listDir(sub).some((a) => a.kind === 'dir' && kindOf(path.join(sub, a.name)) === 'dir' && listDir(path.join(sub, a.name)).some((v) => v.kind === 'dir' && isSemver(v.name)));
+      return safeList(sub).slice(0, 500).some((a) => a.kind === 'dir' && safeList(path.join(sub, a.name)).some((v) => v.kind === 'dir' && isSemver(v.name)));
     });
     if (looksLikeRelease) {
       throw new ReleaseError(
@@ -313,10 +384,15 @@ export function detectLayout(rootPath: string, key?: string): ReleaseLayout {
   return appsDir;
 }
 
+/** Most app folders a release may have (real releases: 49 and 57). */
+const MAX_APPS = 5000;
+
 function readApps(root: string, layout: ReleaseLayout): App[] {
   const appsDir = layout;
   const apps: App[] = [];
-  for (const e of listDir(path.join(root, appsDir))) {
+  const entries = listDir(path.join(root, appsDir));
+  if (entries.length > MAX_APPS) throw new ReleaseError(`${appsDir}/ has ${entries.length} entries; a release tree has at most ${MAX_APPS} apps`);
+  for (const e of entries) {
     if (e.kind !== 'dir') continue;
     const appPath = `${appsDir}/${e.name}`;
     const entries = listDir(path.join(root, appsDir, e.name));
@@ -588,15 +664,15 @@ class Release implements KommanderRelease {
   }
 
   public get common(): ReleaseCommon {
-    return (this.commonModel ??= readCommon(this.root, this.resolver, this.buildGraph().roots));
+    return (this.commonModel ??= guarded(this.pre, () => readCommon(this.root, this.resolver, this.buildGraph().roots)));
   }
 
   public get buildRoots(): readonly BuildRoot[] {
-    return this.buildGraph().roots;
+    return guarded(this.pre, () => this.buildGraph().roots);
   }
 
   public get kustomizations(): readonly TreeKustomization[] {
-    return this.buildGraph().kustomizations;
+    return guarded(this.pre, () => this.buildGraph().kustomizations);
   }
 
   /** Follows the build roots and the Flux Kustomizations their builds contain, to a fixed point. */
@@ -641,12 +717,15 @@ class Release implements KommanderRelease {
   }
 
   public get variables(): VariableIndex {
-    if (this.index) return this.index;
+    return (this.index ??= guarded(this.pre, () => this.computeVariables()));
+  }
+
+  private computeVariables(): VariableIndex {
     const perFile = new Map<string, { consumer: string; yaml: boolean; vars: readonly VarOccurrence[] }>();
     for (const f of this.buildGraph().substituted) {
       perFile.set(f, { consumer: consumerOf(f, this.appsDir), yaml: isYaml(f), vars: scanVariables(withoutCrds(readText(this.root, f))) });
     }
-    return (this.index = buildIndex(perFile));
+    return buildIndex(perFile);
   }
 
   public app(id: string): App {
@@ -679,6 +758,32 @@ class Release implements KommanderRelease {
   public missingVariables(provided: Iterable<string>): string[] {
     return missingVariables(this.variables.required, provided);
   }
+
+  public buildFiles(dir: string): readonly string[] {
+    return guarded(this.pre, () => this.filesIn(dir));
+  }
+
+  private filesIn(dir: string): readonly string[] {
+    const d = dir.replace(/^\.\//, '').replace(/\/+$/, '');
+    const abs = within(this.root, d);
+    if (!abs || kindOf(abs) !== 'dir') {
+      throw new ReleaseError(`${this.pre}${dir} is not a folder of the release tree ${this.root}`);
+    }
+    return this.resolver.filesOf(d);
+  }
+
+  public objectsIn(dir: string): readonly TreeObject[] {
+    return guarded(this.pre, () => this.parseObjects(dir));
+  }
+
+  private parseObjects(dir: string): readonly TreeObject[] {
+    const out: TreeObject[] = [];
+    for (const file of this.buildFiles(dir)) {
+      if (!isYaml(file) || /(^|\/)kustomization\.ya?ml$/.test(file)) continue;
+      for (const object of parseAll(this.root, file)) out.push(Object.freeze({ file, object }));
+    }
+    return Object.freeze(out);
+  }
 }
 
 /**
@@ -687,10 +792,13 @@ class Release implements KommanderRelease {
  * `common`, `buildRoots`, `kustomizations` and `variables` are computed on first use.
  */
 export function readRelease(treePath: string, options: ReadReleaseOptions = {}): KommanderRelease {
-  const layout = detectLayout(treePath, options.key);
-  const root = realRoot(treePath);
-  const apps = readApps(root, layout);
-  return new Release(root, layout, Object.freeze(apps), options.key);
+  const pre = options.key ? `${options.key}: ` : '';
+  return guarded(pre, () => {
+    const layout = detectLayout(treePath, options.key);
+    const root = realRoot(treePath);
+    const apps = readApps(root, layout);
+    return new Release(root, layout, Object.freeze(apps), options.key);
+  });
 }
 
 /** A FluxApi's served-version check for emitted objects: the kinds whose apiVersion `flux` does not serve. */
@@ -702,6 +810,3 @@ export function unservedKinds(flux: ReleaseFlux, api: FluxApi): string[] {
   }
   return out;
 }
-
-// Re-exported for tests and part B.
-export { rel as relativePath, splitDocuments };

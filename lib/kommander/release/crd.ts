@@ -1,4 +1,5 @@
 import * as YAML from 'yaml';
+import { ReleaseError } from './error';
 
 /** One entry of a CRD's `spec.versions[]`, as far as the API version choice needs it. */
 export interface CrdVersion {
@@ -60,7 +61,12 @@ export function readCrds(text: string, file: string, groupFilter: (group: string
   const out: CrdSummary[] = [];
   for (const doc of splitDocuments(text)) {
     if (!CRD_KIND.test(doc)) continue;
-    const crd = YAML.parse(crdSkeleton(doc)) as any;
+    let crd: any;
+    try {
+      crd = YAML.parse(crdSkeleton(doc));
+    } catch (e) {
+      throw new ReleaseError(`${file}: a CustomResourceDefinition is not valid YAML (${(e as Error).message.split('\n')[0]})`);
+    }
     const spec = crd?.spec;
     if (crd?.kind !== 'CustomResourceDefinition' || typeof spec?.group !== 'string' || !groupFilter(spec.group)) continue;
     const versions: CrdVersion[] = (Array.isArray(spec.versions) ? spec.versions : []).map((v: any) => ({

@@ -4,6 +4,9 @@ import { isYaml, kindOf, readText, rel, walkFiles, within } from './fs';
 import { byCodeUnit } from './semver';
 import * as path from 'path';
 
+/** Deepest chain of kustomization folders followed (real trees: 4). */
+const MAX_NESTING = 64;
+
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** A folder that a Flux Kustomization (or the installer) applies, and whether it is substituted. */
@@ -43,6 +46,7 @@ function strings(v: unknown): string[] {
  */
 export class BuildResolver {
   private readonly memo = new Map<string, readonly string[]>();
+  private depth = 0;
 
   constructor(private readonly root: string) {}
 
@@ -52,15 +56,21 @@ export class BuildResolver {
     const hit = this.memo.get(key);
     if (hit) return hit;
     this.memo.set(key, []); // cycle guard
+    if (++this.depth > MAX_NESTING) {
+      throw new ReleaseError(`${key}: kustomization resources nested deeper than ${MAX_NESTING} folders`);
+    }
     const out = new Set<string>();
-    this.collect(key, out, 0);
+    try {
+      this.collect(key, out);
+    } finally {
+      this.depth--;
+    }
     const files = Object.freeze([...out].sort(byCodeUnit));
     this.memo.set(key, files);
     return files;
   }
 
-  private collect(dir: string, out: Set<string>, depth: number): void {
-    if (depth > 32) throw new ReleaseError(`${dir}: kustomization resources nested deeper than 32 levels`);
+  private collect(dir: string, out: Set<string>): void {
     const abs = within(this.root, dir);
     if (!abs || kindOf(abs) !== 'dir') return;
     const kfile = KUSTOMIZATION_FILES.map((f) => (dir ? `${dir}/${f}` : f)).find((f) => kindOf(within(this.root, f)!) === 'file');
@@ -101,9 +111,11 @@ export class BuildResolver {
         for (const f of this.filesOf(rel(this.root, tabs))) out.add(f);
       } else if (kind === 'file') {
         out.add(rel(this.root, tabs));
+      } else if (kind === undefined) {
+        // kustomize (and so Flux) fails the build on a missing local resource
+        throw new ReleaseError(`${kfile} lists ${entry}, which does not exist in the release tree (${target})`);
       }
     }
-    void depth;
   }
 }
 
@@ -114,6 +126,7 @@ export function fluxKustomizationsIn(text: string, file: string): TreeKustomizat
   if (!FLUX_KUSTOMIZATION.test(text)) return [];
   const out: TreeKustomization[] = [];
   for (const doc of YAML.parseAllDocuments(text)) {
+    if (doc.errors.length) throw new ReleaseError(`${file}: not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
     const o = doc.toJS() as any;
     if (!o || typeof o !== 'object' || o.kind !== 'Kustomization' || typeof o.apiVersion !== 'string') continue;
     if (!o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') || typeof o.spec?.path !== 'string') continue;
