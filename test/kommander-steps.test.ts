@@ -137,7 +137,9 @@ describe('config against the release', () => {
   test('fails on a path that is not a release tree, listing the releases next to it', () => {
     const raw = example('v2.8.3');
     raw.applicationDefinitions = 'kommander-applications';
-    expect(() => parseConfig(raw, path.join(ROOT, 'examples'))).toThrow(/applicationDefinitions: "kommander-applications" is not a kommander-applications release tree.*available releases next to it/);
+    expect(() => parseConfig(raw, path.join(ROOT, 'examples'))).toThrow(
+      /applicationDefinitions: "kommander-applications" is not a kommander-applications release tree.*available releases: kommander-applications\/v2\.17\.1, kommander-applications\/v2\.8\.3\)/,
+    );
   });
 
   test('fails when the root source is the Gitea the tree deploys', () => {

@@ -109,12 +109,13 @@ function releaseTreeProblem(baseDir: string, p: string): string | undefined {
   const abs = path.resolve(baseDir, p);
   const isRelease = (d: string) => ['services', 'applications'].some((l) => fs.existsSync(path.join(d, l)) && fs.statSync(path.join(d, l)).isDirectory());
   if (isRelease(abs)) return undefined;
-  const parent = path.dirname(abs);
-  const siblings = fs.existsSync(parent)
-    ? fs.readdirSync(parent).filter((n) => isRelease(path.join(parent, n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    : [];
+  const releasesIn = (d: string) =>
+    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => isRelease(path.join(d, n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  const inside = releasesIn(abs).map((n) => `${p.replace(/\/+$/, '')}/${n}`);
+  const siblings = releasesIn(path.dirname(abs)).map((n) => path.posix.join(path.posix.dirname(p.replace(/\/+$/, '')), n));
+  const available = [...inside, ...siblings];
   const found = fs.readdirSync(abs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 8).join(', ') || 'nothing';
-  return `${show(p)} is not a kommander-applications release tree of a known layout (found ${found}; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases next to it: ${siblings.length ? siblings.join(', ') : 'none'})`;
+  return `${show(p)} is not a kommander-applications release tree of a known layout (found ${found}; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ${available.length ? available.join(', ') : 'none found in or next to it'})`;
 }
 
 function checkPath(baseDir: string, p: string, kind: 'file' | 'directory', hint: string): string | undefined {
