@@ -54,10 +54,12 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     ]);
   } else {
     step('4. Flux', [
-      `Apply the Flux install manifest (kept in sync afterwards by stage \`kommander-flux-controllers\`):`,
+      "Apply the release's Flux manifests (with Kommander's patches), substituting their variables as Flux does",
+      '(an unset `${httpProxy:-""}` becomes empty); stage `kommander-flux-controllers` applies them once, AppDeployment',
+      '`kommander-flux` then owns them:',
       '',
       '```sh',
-      'kubectl apply --server-side -k kommander/flux',
+      'kubectl kustomize kommander/flux | flux envsubst | kubectl apply --server-side -f -',
       '```',
     ]);
   }

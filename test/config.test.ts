@@ -83,7 +83,7 @@ describe('loading a valid config', () => {
       baseDir: FIXTURES,
       clusterName: 'mgmt-eu',
       git: { url: 'ssh://git@github.com/example/management.git', branch: 'release', credentialsSecret: 'mgmt-git', interval: '5m' },
-      flux: { mode: 'manifest', installManifest: 'flux-install.yaml', version: 'v2.9.4', interval: '15m', retryInterval: '2m', timeout: '20m' },
+      flux: { mode: 'manifest', version: 'v2.9.4', interval: '15m', retryInterval: '2m', timeout: '20m' },
       sops: { ageRecipients: [AGE], secretName: 'mgmt-age', secretKey: 'identity.agekey' },
       kommander: { enabled: false, variables: { kommanderAppManagementReplicas: '2' } },
       clusterHostname: 'kommander.example.com',
@@ -401,25 +401,9 @@ describe('reporting problems', () => {
     ]);
   });
 
-  test('fails when flux manifest mode has no install manifest, or it does not exist', () => {
-    // GIVEN manifest mode without a manifest
-    // THEN the manifest is reported missing
-    expect(problems({ ...HOST, flux: { mode: 'manifest' } })).toEqual([
-      'flux.installManifest: is missing (required when flux.mode is "manifest"; the output of flux install --export, relative to the config file, e.g. flux-install.yaml)',
-    ]);
-    // GIVEN manifest mode with a file that does not exist, and one that is a directory
-    // THEN the resolved path is named
-    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'missing.yaml' } })).toEqual([
-      `flux.installManifest: "missing.yaml" does not exist (no file at ${fixture('missing.yaml')}; paths are relative to the config file; generate it with flux install --export)`,
-    ]);
-    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'app-definitions' } })).toEqual([
-      `flux.installManifest: "app-definitions" is not a file (${fixture('app-definitions')} is a directory; generate it with flux install --export)`,
-    ]);
-    // GIVEN an install manifest in bootstrap mode
-    // THEN it is reported as unused, with both fixes
-    expect(problems({ ...HOST, flux: { installManifest: 'flux-install.yaml' } })).toEqual([
-      'flux.installManifest: "flux-install.yaml" is only used when flux.mode is "manifest" (set flux.mode: manifest, or remove flux.installManifest)',
-    ]);
+  test('manifest mode needs no file of its own: the release ships its Flux manifests (an old installManifest key is refused)', () => {
+    expect(parseConfig({ ...HOST, flux: { mode: 'manifest' } }, FIXTURES).flux.mode).toBe('manifest');
+    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'flux-install.yaml' } })[0]).toMatch(/^flux\.installManifest: "installManifest" is not a known key/);
   });
 
   test('fails when the application definitions directory does not exist', () => {
@@ -519,7 +503,6 @@ describe('reporting problems', () => {
       'catalog.repositories[2].interval',
       'catalog.repositories[10].interval',
       'clusterHostname',
-      'flux.installManifest',
       'git.url',
       'ingressCertificate',
       'zzz',
@@ -615,7 +598,7 @@ describe('JSON Schema and reference', () => {
   });
 
   test('the JSON Schema rejects a bad config', () => {
-    // GIVEN an unknown key, a bad version, a missing host name, acme with ingressCertificate, manifest mode without manifest
+    // GIVEN an unknown key, a bad version, a missing host name and root repository, acme with ingressCertificate, air-gap without mirror
     const raw = {
       git: { brnach: 'main' },
       apps: { gatekeeper: { version: '3.x', enabled: false }, traefik: {} },
@@ -634,7 +617,6 @@ describe('JSON Schema and reference', () => {
         '/git required', // git.url
         '/apps/gatekeeper/version pattern',
         ' not',
-        '/flux required',
         '/airgapped required',
       ]),
     );

@@ -1,7 +1,10 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
+import { findKubectl } from '../lib/check/kustomize';
 import { ConfigError, parseConfig } from '../lib/config/load';
 import { readReleaseView } from '../lib/kommander/release-view';
 import { STEPS, stepTable } from '../lib/kommander/steps';
@@ -11,6 +14,7 @@ import { ManagementRepository } from '../lib/platform';
 import { SecretStore } from '../lib/secrets/sops-secrets';
 import { Folder } from '../lib/tree/folder';
 import { RenderedFile, renderTree } from '../lib/tree/render';
+import { writeTree } from '../lib/tree/writer';
 
 const ROOT = path.resolve(__dirname, '..');
 const SHARED = path.resolve(ROOT, '..', 'shared', 'kommander-applications');
@@ -154,5 +158,34 @@ describe('step list', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const era of ['services', 'applications'] as const) expect(readme).toContain(stepTable(era));
     expect(STEPS.services.map((s) => s.title)).toContain('Gitea');
+  });
+});
+
+describe('manifest mode', () => {
+  const kubectl = findKubectl();
+  const run = haveShared && kubectl ? test : test.skip;
+  if (haveShared && !kubectl) console.warn('SKIPPED: manifest-mode build needs kubectl');
+
+  run.each(TAGS)("%s: the Flux stage applies the release's Flux with Kommander's patches, once", (tag) => {
+    // GIVEN the example in manifest mode on the real tree
+    const raw = example(tag, path.join(SHARED, tag));
+    raw.flux = { mode: 'manifest' };
+    const files = synth(raw);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `manifest-${tag}-`));
+    writeTree(files, dir);
+    // WHEN its folder is built
+    const stage = YAML.parse(files.find((f) => f.path === 'clusters/management/kustomization-kommander-flux-controllers.yaml')!.content.toString());
+    const objs = YAML.parseAllDocuments(execFileSync(kubectl as string, ['kustomize', path.join(dir, 'kommander/flux')], { encoding: 'utf8', maxBuffer: 1 << 26 })).map((d) => d.toJS());
+    // THEN it is applied once and never pruned (AppDeployment kommander-flux adopts it)
+    expect(stage.spec.prune).toBe(false);
+    expect(stage.spec.commonMetadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
+    // AND it carries Kommander's patches: allow-source open to the labelled pods, the quota, the proxy env
+    const np = objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-source');
+    expect(JSON.stringify(np.spec)).toContain('kommander.mesosphere.io/flux-source-controller-ingress-access');
+    expect(objs.some((o) => o.kind === 'ResourceQuota' && o.metadata.name === 'critical-pods-kommander-flux')).toBe(true);
+    const sc = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'source-controller');
+    expect(sc.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY']));
+    // AND the base stage leaves the kommander-flux namespace to those manifests
+    expect(files.some((f) => f.path === 'kommander/base/namespace-kommander-flux.yaml')).toBe(false);
   });
 });

@@ -55,7 +55,6 @@ const problem = problemAt;
 function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const git = isObj(cfg.git) ? cfg.git : {};
-  const flux = isObj(cfg.flux) ? cfg.flux : {};
   const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
 
   // The root repository Flux bootstraps from is the user's, outside the cluster: never the
@@ -82,19 +81,6 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
   void kommanderOn;
 
   // Files the config points at, relative to the config file.
-  if (typeof flux.installManifest === 'string' && flux.installManifest !== '') {
-    if (flux.mode === 'bootstrap') {
-      out.push(
-        problem(
-          ['flux', 'installManifest'],
-          `${show(flux.installManifest)} is only used when flux.mode is "manifest" (set flux.mode: manifest, or remove flux.installManifest)`,
-        ),
-      );
-    } else {
-      const problemText = checkPath(baseDir, flux.installManifest, 'file', 'generate it with flux install --export');
-      if (problemText) out.push(problem(['flux', 'installManifest'], problemText));
-    }
-  }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {
     const problemText =
       checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications release tree') ?? releaseTreeProblem(baseDir, cfg.applicationDefinitions);

@@ -797,14 +797,9 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           mode: s.string({
             description:
-              '`bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects. `manifest`: the `flux install --export` file named by `installManifest` becomes a stage.',
+              "`bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.",
             enum: ['bootstrap', 'manifest'],
             default: DEFAULTS.fluxMode,
-          }),
-          installManifest: s.string({
-            description: 'Path (relative to the config file) of the `flux install --export` output; the file must exist.',
-            format: 'path',
-            defaultDoc: '- required in manifest mode',
           }),
           version: s.string({
             description: "Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's (`kommander-flux/<version>`) wins.",
@@ -823,14 +818,6 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         },
         {
           description: 'How Flux is installed and how the stage Kustomizations reconcile.',
-          rules: [
-            {
-              kind: 'requires',
-              key: 'installManifest',
-              when: { key: 'mode', equals: 'manifest' },
-              hint: 'the output of flux install --export, relative to the config file, e.g. flux-install.yaml',
-            },
-          ],
         },
       ),
       sops: s.object(

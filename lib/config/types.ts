@@ -40,17 +40,10 @@ export type FluxMode = 'bootstrap' | 'manifest';
 export interface FluxConfig {
   /**
    * `bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects.
-   * `manifest`: the `flux install --export` file named by `installManifest` becomes a stage.
+   * `manifest`: the release's own Flux manifests (`kommander-flux`) become a stage, applied once.
    * @default bootstrap
    */
   readonly mode: FluxMode;
-  /**
-   * Path of the `flux install --export` output, as written in the config (usually relative to the
-   * config file): resolve it with `path.resolve(config.baseDir, installManifest)`. The loader has
-   * checked that the file exists. Set only in manifest mode.
-   * @default - required in manifest mode
-   */
-  readonly installManifest?: string;
   /** Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's wins. @default 2.9.4 */
   readonly version: string;
   /** Reconcile interval of the stage Kustomizations. @default 10m */
@@ -187,7 +180,7 @@ export interface CheckConfig {
 export interface PlatformConfig {
   /**
    * Absolute path of the directory holding the config file. Paths in the config
-   * (`flux.installManifest`, `applicationDefinitions`) are kept as the user wrote them; consumers
+   * (`applicationDefinitions`) are kept as the user wrote them; consumers
    * resolve them with `path.resolve(baseDir, p)`.
    */
   readonly baseDir: string;
