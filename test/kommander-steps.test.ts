@@ -127,7 +127,7 @@ describe('config against the release', () => {
     // GIVEN the release with one more consumed variable than the config provides
     const r = readReleaseView(path.join(SHARED, 'v2.8.3'));
     const variables = new Map(r.variables);
-    variables.set('someInstallerValue', { name: 'someInstallerValue', defaulted: false, files: ['services/gatekeeper/3.14.1/release.yaml'] });
+    variables.set('someInstallerValue', { name: 'someInstallerValue', defaulted: false, files: ['services/gatekeeper/3.14.1/release.yaml'], defaults: [] });
     const app = new App({ outdir: '.' });
     const root = new Folder(app, 'Root', { path: 'clusters/management' });
     const config = parseConfig(example('v2.8.3', path.join(SHARED, 'v2.8.3')), path.join(ROOT, 'examples'));

@@ -20,6 +20,8 @@ export interface ReleaseVariable {
   readonly defaulted: boolean;
   /** Release-relative files that use it without a default (code-unit order). */
   readonly files: readonly string[];
+  /** The defaults the tree writes for it elsewhere (`${v:=d}`), most used first (then code-unit order). */
+  readonly defaults: readonly string[];
 }
 
 export interface ReleaseView {
@@ -105,8 +107,24 @@ const VIEWS = new Map<string, ReleaseView>();
 function readView(root: string, key: string): ReleaseView {
   const r: KommanderRelease = readRelease(root, { key });
   const apps = new Map<string, string[]>(r.apps.filter((a) => a.versions.length).map((a) => [a.id, a.versions.map((v) => v.version)]));
+  const byUse = (name: string, defaults: readonly string[], files: readonly string[]): string[] => {
+    if (defaults.length < 2) return [...defaults];
+    const count = new Map<string, number>(defaults.map((d) => [d, 0]));
+    for (const f of files) {
+      for (const m of fs.readFileSync(path.join(r.root, f), 'utf8').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?[=-]([^}]*)\}/g)) {
+        if (m[1] === name && count.has(m[2])) count.set(m[2], count.get(m[2])! + 1);
+      }
+    }
+    return [...defaults].sort((a, b) => count.get(b)! - count.get(a)! || cmp(a, b));
+  };
+  // The files that use a variable without a default (the index lists every file using it).
+  const bare = (name: string, files: readonly string[]): string[] =>
+    files.filter((f) => new RegExp(`(^|[^$])\\$\\{${name}\\}`).test(fs.readFileSync(path.join(r.root, f), 'utf8')));
   const variables = new Map<string, ReleaseVariable>(
-    r.variables.variables.map((v) => [v.name, { name: v.name, defaulted: !v.required, files: v.required ? [...v.files] : [] }]),
+    r.variables.variables.map((v) => [
+      v.name,
+      { name: v.name, defaulted: !v.required, files: v.required ? bare(v.name, v.files) : [], defaults: v.required ? byUse(v.name, v.defaults, v.files) : [...v.defaults] },
+    ]),
   );
   const fluxDir = r.flux.app.path;
   const fluxManifests = r.layout === 'applications' && fs.existsSync(path.join(r.root, r.appsDir, 'kommander-flux', 'kustomization.yaml')) ? path.posix.dirname(fluxDir) : fluxDir;

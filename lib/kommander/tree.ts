@@ -109,6 +109,14 @@ export class KommanderTree extends Construct {
     }
     this.release = release;
     const resolved = resolveApps(c, release);
+    // The release folders the tree applies (the variables must cover them).
+    const prefixes = [
+      ...[...STEP_APPS[release.era], ...resolved.optional]
+        .filter((a) => resolved.versions.has(a) && (a !== 'chartmuseum' || c.airgapped.enabled)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
+      `${release.appsDir}/gatekeeper/bootstrap`,
+      'common',
+      'clusters',
+    ];
     const adopted: AdoptedApp[] = [];
     const ctx: StepContext = {
       config: c,
@@ -117,6 +125,7 @@ export class KommanderTree extends Construct {
       secrets: props.secrets,
       root,
       adopted,
+      appliedFolders: prefixes,
       fluxApi: release.fluxApi,
       versionOf: (app) => {
         const v = resolved.versions.get(app);
@@ -175,13 +184,6 @@ export class KommanderTree extends Construct {
     }
 
     // Every variable the applied release folders consume has a value.
-    const prefixes = [
-      ...[...STEP_APPS[release.era], ...resolved.optional]
-        .filter((a) => resolved.versions.has(a) && (a !== 'chartmuseum' || c.airgapped.enabled)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
-      `${release.appsDir}/gatekeeper/bootstrap`,
-      'common',
-      'clusters',
-    ];
     const missing = missingVariables(c, release, prefixes);
     if (missing.length) throw new MissingVariablesError(missing, release.tag);
 

@@ -45,7 +45,7 @@ export class MissingVariablesError extends Error {
 }
 
 /** The data of `kommander-vars` (sorted by key): computed values, then `kommander.variables`. */
-export function kommanderVariables(c: PlatformConfig, r: ReleaseView): { [key: string]: string } {
+export function kommanderVariables(c: PlatformConfig, r: ReleaseView, applied: readonly string[] = []): { [key: string]: string } {
   const data: { [key: string]: string } = {
     ageEncryptionSecretKey: c.sops.secretKey,
     ageEncryptionSecretName: c.sops.secretName,
@@ -64,8 +64,6 @@ export function kommanderVariables(c: PlatformConfig, r: ReleaseView): { [key: s
     kommanderAppManagementKubetoolsImageRepository: 'mesosphere/kommander2-kubetools',
     kommanderAppManagementWebhookImageRepository: 'mesosphere/kommander2-appmanagement-webhook',
     kommanderAppManagementConfigAPIImageRepository: 'mesosphere/kommander2-appmanagement-config-api',
-    kubetoolsImageRepository: 'mesosphere/kommander2-kubetools',
-    kubetoolsImageTag: r.tag,
     tfaName: 'traefik-forward-auth-mgmt',
   };
   for (const [prefix, repo] of Object.entries(KOMMANDER_IMAGES)) {
@@ -80,13 +78,24 @@ export function kommanderVariables(c: PlatformConfig, r: ReleaseView): { [key: s
   const ceph = r.apps.get('rook-ceph');
   if (ceph && c.apps['rook-ceph-cluster'] && c.apps['rook-ceph-cluster'].enabled !== false) data.desiredCephOperatorVersion = ceph[ceph.length - 1];
   if (c.airgapped.enabled && c.airgapped.helmMirror) data.helmMirrorURL = c.airgapped.helmMirror;
+  // A variable some files use without a default takes the default the release writes for it
+  // elsewhere (kubetoolsImageRepository: `:=bitnami/kubectl` ×15 in v2.8.3): the release decides.
+  for (const v of r.variables.values()) {
+    if (v.defaulted || v.name in data || !v.defaults.length || CONTROLLER_VARIABLES.includes(v.name as never)) continue;
+    if (v.files.some((f) => inFolders(f, applied))) data[v.name] = v.defaults[0];
+  }
   for (const [k, v] of Object.entries(c.kommander.variables ?? {})) data[k] = v;
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** True when a release-relative file is in one of the folders. */
+function inFolders(f: string, folders: readonly string[]): boolean {
+  return folders.some((p) => f === p || f.startsWith(`${p}/`));
+}
+
 /** The data of `substitution-vars`: the namespace variables the release reads from it (plus kommander-vars). */
-export function substitutionVariables(c: PlatformConfig, r: ReleaseView): { [key: string]: string } {
-  const data = { ...kommanderVariables(c, r), releaseNamespace: KOMMANDER_NAMESPACE, workspaceNamespace: KOMMANDER_NAMESPACE };
+export function substitutionVariables(c: PlatformConfig, r: ReleaseView, applied: readonly string[] = []): { [key: string]: string } {
+  const data = { ...kommanderVariables(c, r, applied), releaseNamespace: KOMMANDER_NAMESPACE, workspaceNamespace: KOMMANDER_NAMESPACE };
   return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -95,11 +104,11 @@ export function substitutionVariables(c: PlatformConfig, r: ReleaseView): { [key
  * ConfigMap nor the controller's inline substitution provides.
  */
 export function missingVariables(c: PlatformConfig, r: ReleaseView, prefixes: readonly string[]): { name: string; files: string[] }[] {
-  const provided = new Set<string>([...Object.keys(substitutionVariables(c, r)), ...CONTROLLER_VARIABLES]);
+  const provided = new Set<string>([...Object.keys(substitutionVariables(c, r, prefixes)), ...CONTROLLER_VARIABLES]);
   const out: { name: string; files: string[] }[] = [];
   for (const v of r.variables.values()) {
     if (v.defaulted || provided.has(v.name)) continue;
-    const files = v.files.filter((f) => prefixes.some((p) => f === p || f.startsWith(`${p}/`)));
+    const files = v.files.filter((f) => inFolders(f, prefixes));
     if (files.length) out.push({ name: v.name, files });
   }
   return out;

@@ -52,6 +52,8 @@ export interface StepContext {
   readonly secrets: SecretStore;
   /** The folder the stage Kustomizations are written to (the root folder). */
   readonly root: Folder;
+  /** Release folders the tree applies (stages, install stages, AppDeployments): what the variables must cover. */
+  readonly appliedFolders: readonly string[];
   /** The apiVersion of each Flux kind the release's Flux serves. */
   readonly fluxApi: ReleaseView['fluxApi'];
   /** The resolved version of each app the tree deploys (`apps.<id>.version`, else the release's). */

@@ -13,8 +13,8 @@ export class SubstitutionVariablesStep extends Construct {
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
     const { config, release } = props.ctx;
-    const vars = kommanderVariables(config, release);
-    const subst = substitutionVariables(config, release);
+    const vars = kommanderVariables(config, release, props.ctx.appliedFolders);
+    const subst = substitutionVariables(config, release, props.ctx.appliedFolders);
     for (const ns of [KOMMANDER_NAMESPACE, FLUX_NAMESPACE]) {
       new k8s.KubeConfigMap(props.stage!.folder, `Vars-${ns}`, { metadata: { name: VARS_CONFIGMAP, namespace: ns }, data: vars });
       new k8s.KubeConfigMap(props.stage!.folder, `SubstitutionVars-${ns}`, { metadata: { name: SUBSTITUTION_VARS_CONFIGMAP, namespace: ns }, data: subst });
