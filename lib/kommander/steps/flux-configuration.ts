@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { GitRepository } from '../../flux/sources';
-import { addSopsSecret, FLUX_NAMESPACE, MANAGEMENT_CREDENTIALS, MANAGEMENT_REPOSITORY, StepProps } from './context';
+import { FLUX_NAMESPACE, MANAGEMENT_CREDENTIALS, MANAGEMENT_REPOSITORY, StepProps, VARS_CONFIGMAP } from './context';
+import { ManagementCredentials } from './management-credentials';
 import { giteaRepositoryUrl } from './gitea';
 
 /** In-cluster URL of a git-operator repository (NKP 2.17.1 air-gap log). */
@@ -12,7 +13,8 @@ export function gitOperatorRepositoryUrl(namespace: string, claim: string): stri
  * Step Flux Configuration: GitRepository `kommander-flux/management`, the in-cluster management
  * repository every app Kustomization of the release reads (Gitea in the services era, git-operator
  * in the applications era), with its own credentials `kommander-git-credentials` (services era: the
- * SOPS file committed by the Gitea step; applications era: written by the GitClaimUser).
+ * SOPS file committed by the Gitea step; applications era: copied from the GitClaimUser's generated
+ * Secret), completed with `ca.crt` by a Job (see ManagementCredentials).
  */
 export class FluxConfigurationStep extends Construct {
   public readonly management: GitRepository;
@@ -22,7 +24,11 @@ export class FluxConfigurationStep extends Construct {
     const { ctx } = props;
     const c = ctx.config;
     const services = ctx.release.era === 'services';
-    if (!services) addSopsSecret(ctx, props.stage!, FLUX_NAMESPACE, MANAGEMENT_CREDENTIALS);
+    new ManagementCredentials(props.stage!.folder, 'Credentials', {
+      release: ctx.release,
+      from: services ? { kind: 'existing' } : { kind: 'GitClaimUser', name: MANAGEMENT_CREDENTIALS },
+    });
+    props.stage!.addSubstitutionSource({ kind: 'ConfigMap', name: VARS_CONFIGMAP });
     this.management = new GitRepository(props.stage!.folder, 'ManagementRepository', {
       name: MANAGEMENT_REPOSITORY,
       namespace: FLUX_NAMESPACE,
