@@ -149,6 +149,8 @@ export class ManagementRepository extends Construct {
     }
     // Flux is the release's: BOOTSTRAP.md installs that version.
     const fluxVersion = this.kommander?.release.fluxVersion ?? c.flux.version;
-    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide({ ...c, flux: { ...c.flux, version: fluxVersion } }, this.root.path, url) });
+    // Gitea hosts the management repository only in the services era (v2.17.1: git-operator).
+    const gitea = this.kommander ? { ...c.gitea, enabled: this.kommander.release.era === 'services' } : c.gitea;
+    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide({ ...c, gitea, flux: { ...c.flux, version: fluxVersion } }, this.root.path, url) });
   }
 }

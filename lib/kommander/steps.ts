@@ -55,6 +55,14 @@ export interface StepDef {
    * @default always
    */
   readonly when?: 'always' | 'airgapped' | 'manifest' | 'bootstrap-airgapped' | 'catalogs' | 'optional-apps';
+  /**
+   * Wait for the stage's objects (kstatus). False for AppDeployments and KommanderCore, whose
+   * readiness is not known to follow kstatus.
+   * @default true
+   */
+  readonly wait?: boolean;
+  /** Prune objects removed from the folder. False for Flux itself. @default true */
+  readonly prune?: boolean;
 }
 
 const SERVICES: readonly StepDef[] = [
@@ -67,6 +75,7 @@ const SERVICES: readonly StepDef[] = [
     what: "The release's Flux manifests with Kommander's patches (allow-source NetworkPolicy, quota, proxy env)",
     after: ['substitution-variables'],
     when: 'manifest',
+    prune: false,
   },
   {
     id: 'substitution-variables',
@@ -158,6 +167,7 @@ const SERVICES: readonly StepDef[] = [
     part: 'I',
     what: 'AppDeployments adopting what Part I applied (Flux, AppManagement, Gatekeeper, ChartMuseum)',
     after: ['app-management', 'chartmuseum', 'bootstrap-repository'],
+    wait: false,
   },
   {
     id: 'optional-app-deployments',
@@ -167,6 +177,7 @@ const SERVICES: readonly StepDef[] = [
     what: 'One AppDeployment per enabled app of the config',
     after: ['core-app-deployments'],
     when: 'optional-apps',
+    wait: false,
   },
   {
     id: 'catalogs',
@@ -240,6 +251,7 @@ const APPLICATIONS: readonly StepDef[] = [
     part: 'I',
     what: 'KommanderCore `kommander-core` for the release (the operator deploys AppManagement)',
     after: ['bootstrap-repository'],
+    wait: false,
   },
   { ...S('gatekeeper'), after: ['flux-configuration', 'bootstrap-repository'] },
   {

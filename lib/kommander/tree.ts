@@ -18,7 +18,7 @@ import { BaseStep } from './steps/base';
 import { BootstrapRepositoryStep } from './steps/bootstrap-repository';
 import { CatalogsStep } from './steps/catalogs';
 import { ChartMuseumStep } from './steps/chartmuseum';
-import { AdoptedApp, HandOver, StepContext, StepProps } from './steps/context';
+import { AdoptedApp, StepContext, StepProps } from './steps/context';
 import { CoreAppDeploymentsStep } from './steps/core-app-deployments';
 import { FluxStep } from './steps/flux';
 import { FluxConfigurationStep } from './steps/flux-configuration';
@@ -37,6 +37,10 @@ import { MissingVariablesError, missingVariables } from './variables';
 import { resolveApps, STEP_APPS } from './apps';
 
 export { mergeValues } from './values';
+export { STEPS, stepTable } from './steps';
+export type { StepDef, StepId } from './steps';
+export { readReleaseView } from './release-view';
+export type { Era, ReleaseView } from './release-view';
 export { VARS_CONFIGMAP, MANAGEMENT_REPOSITORY } from './steps/context';
 export { CATALOG_LABELS } from './steps/catalogs';
 export { giteaRepositoryUrl } from './steps/gitea';
@@ -160,21 +164,15 @@ export class KommanderTree extends Construct {
             name: def.stage,
             path: `kommander/${def.id}`,
             description: `${def.title}: ${def.what}`,
-            prune: def.id !== 'flux',
-            wait: !['core-app-deployments', 'optional-app-deployments', 'kommander-operator'].includes(def.id),
+            prune: def.prune ?? true,
+            wait: def.wait ?? true,
             dependsOn: [...new Set(deps(def).flatMap((a) => done.get(a) ?? []))],
           })
         : undefined;
-      const before = adopted.length;
-      const installsBefore = this.node.findAll().filter((n) => n instanceof HandOver).length;
-      const step = new STEP_CONSTRUCTS[def.id](this, `Step-${def.id}`, { ctx, def, stage, apps: resolved.optional });
-      constructs[def.id] = step;
-      // Dependents wait for the step's stage and for every install stage it created.
-      const installs = step.node.findAll().filter((n): n is HandOver => n instanceof HandOver).map((h) => h.stage);
-      const extra = step.node.findAll().filter((n): n is Stage => n instanceof Stage && !installs.includes(n));
-      void before;
-      void installsBefore;
-      done.set(def.id, [...(stage ? [stage] : []), ...installs, ...extra]);
+      const before = new Set(Object.values(this.stages));
+      constructs[def.id] = new STEP_CONSTRUCTS[def.id](this, `Step-${def.id}`, { ctx, def, stage, apps: resolved.optional });
+      // Dependents wait for every stage the step created (its own, its install stages, …).
+      done.set(def.id, Object.values(this.stages).filter((s) => !before.has(s) || s === stage));
     }
     this.management = (constructs['flux-configuration'] as FluxConfigurationStep).management;
 
