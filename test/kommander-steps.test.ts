@@ -138,6 +138,14 @@ describe('config against the release', () => {
     );
   });
 
+  real("fails on an extra Helm repository named like one of the release's", () => {
+    const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
+    raw.helmRepositories = [{ name: 'charts.jetstack.io', url: 'https://charts.jetstack.io' }];
+    expect(() => synth(raw)).toThrow(
+      'helmRepositories[0].name: "charts.jetstack.io" is a HelmRepository of release v2.8.3 (common/helm-repositories applies it already; remove the entry or choose another name)',
+    );
+  });
+
   test('fails on a path that is not a release tree, listing the releases next to it', () => {
     const raw = example('v2.8.3');
     raw.applicationDefinitions = 'kommander-applications';

@@ -1,6 +1,6 @@
 /**
- * Built-in facts the config defaults to: the core Kommander apps, their charts and the upstream
- * Helm repositories they come from. Versions are pinned so that a bump is a reviewable diff.
+ * Built-in facts the config defaults to. Nothing here is decided for a Kommander release: its app
+ * versions, Flux, repositories and variables are read from the release tree (lib/kommander).
  */
 
 /** Namespaces as Kommander has them. */
@@ -9,22 +9,10 @@ export const FLUX_NAMESPACE = 'kommander-flux';
 /** cert-manager's own namespace, which is also its cluster resource namespace (`--cluster-resource-namespace` defaults to it). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 
-/** An upstream Helm repository; its HelmRepository URL is `${helmMirrorURL:=<url>}`. */
-export interface BuiltinHelmRepository {
-  readonly name: string;
-  readonly url: string;
-}
-
-/** Chart sources of the core apps, named as in kommander-applications' common/helm-repositories. */
-export const BUILTIN_HELM_REPOSITORIES: readonly BuiltinHelmRepository[] = [
-  { name: 'charts.jetstack.io', url: 'https://charts.jetstack.io' },
-  { name: 'chartmuseum.github.io-charts', url: 'https://chartmuseum.github.io/charts' },
-  { name: 'open-policy-agent.github.io-charts', url: 'https://open-policy-agent.github.io/gatekeeper/charts/' },
-  { name: 'dl.gitea.io-charts', url: 'https://dl.gitea.io/charts/' },
-  { name: 'mesosphere.github.io-kommander-charts', url: 'https://mesosphere.github.io/kommander/charts' },
-];
-
-/** A core app: installed by an installer stage, later adopted by its AppDeployment. */
+/**
+ * A chart the Gardener tree installs itself when there is no Kommander tree (cert-manager);
+ * kept here for lib/gardener/defaults.ts. The Kommander tree never reads it.
+ */
 export interface CoreApp {
   /** App id (`apps.<id>` key, AppDeployment and HelmRelease name). */
   readonly id: string;

@@ -15,7 +15,7 @@
  * maps and open objects accept any key.
  */
 import { GARDENER_SCHEMA as GARDENER_SECTION_SCHEMA } from '../gardener/schema';
-import { BUILTIN_HELM_REPOSITORIES, CoreApp, DEFAULTS } from './defaults';
+import { DEFAULTS } from './defaults';
 
 // ---------------------------------------------------------------------------------------------
 // Problems and paths
@@ -697,16 +697,14 @@ export function validate(schema: Schema, raw: unknown): ValidationResult {
 
 const K8S_NAME_EXAMPLE = 'my-secret';
 
-function appSchema(core: CoreApp | undefined): ObjectSchema {
-  const mandatory = core !== undefined && !core.optional;
+/** An app of the release (`apps.<id>`): which ids are core, and every version, come from the release. */
+function appSchema(): ObjectSchema {
   return s.object(
     {
       enabled: s.boolean({
-        description: mandatory
-          ? `Must stay true: ${core.id} is a core app the installer deploys.`
-          : 'Deploy the app (an AppDeployment). Set false to remove it.',
+        description:
+          'Deploy the app (an AppDeployment). The apps the installer steps of the release deploy (gatekeeper, kommander, …) cannot be disabled: synth says so.',
         default: true,
-        ...(mandatory ? { const: { value: true, hint: `${core.id} is a core app the installer deploys; remove the key or set it to true` } } : {}),
       }),
       version: s.string({
         description:
@@ -726,11 +724,7 @@ function appSchema(core: CoreApp | undefined): ObjectSchema {
         unique: true,
       }),
     },
-    {
-      description: core
-        ? `Core app \`${core.id}\` (${core.optional ? 'optional' : 'cannot be disabled'}), deployed by the installer stages and adopted by an AppDeployment.`
-        : 'An optional app: one AppDeployment. `null` means enabled with defaults (as in the Kommander installer).',
-    },
+    { description: 'An app of the release. `null` means enabled with defaults (as in the Kommander installer).' },
   );
 }
 
@@ -925,7 +919,7 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         format: 'path',
         defaultDoc: '- none',
       }),
-      apps: s.map(appSchema(undefined), {
+      apps: s.map(appSchema(), {
         description: "Apps keyed by id (a DNS label): an app of the release. Versions default to the release's.",
         key: s.string({
           description: 'App id.',
@@ -995,9 +989,9 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
           { description: 'An upstream Helm repository.' },
         ),
         {
-          description: `Chart sources beyond the built-in ones (${BUILTIN_HELM_REPOSITORIES.map((r) => r.name).join(', ')}).`,
+          description: "Chart sources beyond the release's own (`common/helm-repositories`; a name of those is refused at synth).",
           default: [],
-          unique: { by: 'name', reserved: BUILTIN_HELM_REPOSITORIES.map((r) => r.name), reservedWhat: 'built-in Helm repository' },
+          unique: { by: 'name' },
         },
       ),
       kommander: s.object(

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Certificate } from '../../certmanager';
+import { ConfigError } from '../../config/load';
 import { HelmRepository } from '../../flux/sources';
 import { addReleaseFolder, FLUX_NAMESPACE, KOMMANDER_CA_ISSUER, StepProps, VARS_CONFIGMAP } from './context';
 
@@ -30,6 +31,14 @@ export class HelmRepositoriesStep extends Construct {
     } else {
       addReleaseFolder(ctx, stage.folder, 'common/base');
     }
+    const clash = ctx.config.helmRepositories
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => ctx.release.helmRepositories.includes(r.name))
+      .map(({ r, i }) => ({
+        path: `helmRepositories[${i}].name`,
+        message: `helmRepositories[${i}].name: ${JSON.stringify(r.name)} is a HelmRepository of release ${ctx.release.tag} (common/helm-repositories applies it already; remove the entry or choose another name)`,
+      }));
+    if (clash.length) throw new ConfigError(clash);
     for (const r of ctx.config.helmRepositories) {
       new HelmRepository(stage.folder, `HelmRepository-${r.name}`, { name: r.name, namespace: FLUX_NAMESPACE, url: `\${helmMirrorURL:=${r.url}}`, fluxApi: ctx.fluxApi });
     }
