@@ -138,6 +138,15 @@ describe('config against the release', () => {
     );
   });
 
+  real("fails on settings the release's era does not have (Gitea values, a management repository outside Gitea, catalog GitRepositories with OCI collections)", () => {
+    const old = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
+    old.gitea = { values: { replicaCount: 2 }, hostsManagementRepository: false };
+    expect(() => synth(old)).toThrow(/gitea\.hostsManagementRepository: false, but release v2\.8\.3's app Kustomizations read .*\ngitea\.values: \{"replicaCount":2\} would be ignored/);
+    const nkp = example('v2.17.1', path.join(SHARED, 'v2.17.1'));
+    nkp.catalog = { repositories: [{ name: 'c', url: 'https://example.com/c.git' }] };
+    expect(() => synth(nkp)).toThrow(/catalog\.repositories: 1 catalog GitRepositories, but release v2\.17\.1 has OCI catalog collections instead/);
+  });
+
   real("fails on an extra Helm repository named like one of the release's", () => {
     const raw = example('v2.8.3', path.join(SHARED, 'v2.8.3'));
     raw.helmRepositories = [{ name: 'charts.jetstack.io', url: 'https://charts.jetstack.io' }];

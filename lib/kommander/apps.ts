@@ -65,6 +65,24 @@ export function resolveApps(c: PlatformConfig, r: ReleaseView): ResolvedApps {
       message: `gitea.enabled: false, but release ${r.tag} installs Gitea (step Gitea: it hosts the in-cluster management repository every app Kustomization reads; remove the key or set it to true)`,
     });
   }
+  if (r.era === 'services' && c.gitea.enabled !== false && c.gitea.hostsManagementRepository === false) {
+    problems.push({
+      path: 'gitea.hostsManagementRepository',
+      message: `gitea.hostsManagementRepository: false, but release ${r.tag}'s app Kustomizations read GitRepository kommander-flux/management, which is Gitea in this era (remove the key or set it to true)`,
+    });
+  }
+  if (r.era === 'services' && Object.keys(c.gitea.values).length) {
+    problems.push({
+      path: 'gitea.values',
+      message: `gitea.values: ${JSON.stringify(c.gitea.values)} would be ignored: release ${r.tag}'s Gitea HelmRelease reads only its own defaults (gitea-<version>-d2iq-defaults; remove the key)`,
+    });
+  }
+  if (r.era === 'applications' && c.catalog.repositories.length) {
+    problems.push({
+      path: 'catalog.repositories',
+      message: `catalog.repositories: ${c.catalog.repositories.length} catalog GitRepositories, but release ${r.tag} has OCI catalog collections instead (kommander values \`catalogCollections\`; set them under apps.kommander.values.catalogCollections and remove catalog.repositories)`,
+    });
+  }
   if (problems.length) throw new ConfigError(problems);
   const optional = Object.entries(c.apps)
     .filter(([app, cfg]) => cfg.enabled !== false && !stepApps.includes(app))
