@@ -86,6 +86,8 @@ interface Walk {
   readonly release: ReleaseView;
   /** The Kustomization objects of the tree by `namespace/name`. */
   readonly kustomizations: Map<string, Obj>;
+  /** Each applier's dependsOn and the applier that created it (`namespace/name`). */
+  readonly graph: Map<string, { dependsOn: readonly string[]; createdBy?: string }>;
   readonly applied: Applied[];
   readonly missing: Map<string, Set<string>>;
   readonly appliers: string[];
@@ -103,6 +105,7 @@ function applyTree(tag: string): Walk {
   const missing = new Map<string, Set<string>>();
   const seen = new Set<string>();
   const kustomizations = new Map<string, Obj>();
+  const graph = new Map<string, { dependsOn: readonly string[]; createdBy?: string }>();
   const queue: Applier[] = [{ name: 'kommander-flux', namespace: 'kommander-flux', path: `clusters/${config.clusterName}`, substitute: {}, substituteFrom: [], dependsOn: [] }];
   const configMaps = () => applied.filter((a) => a.obj.kind === 'ConfigMap');
   let stalled = 0;
@@ -118,6 +121,7 @@ function applyTree(tag: string): Walk {
     }
     stalled = 0;
     seen.add(key);
+    if (!graph.has(key)) graph.set(key, { dependsOn: k.dependsOn });
     const vars: Record<string, string> = {};
     for (const src of k.substituteFrom) {
       const cm = configMaps().find((c) => c.obj.metadata.name === src.name && c.obj.metadata.namespace === k.namespace);
@@ -137,6 +141,10 @@ function applyTree(tag: string): Walk {
       applied.push({ by: key, obj });
       if (obj.kind === 'Kustomization' && obj.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) {
         kustomizations.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj);
+        graph.set(`${obj.metadata.namespace}/${obj.metadata.name}`, {
+          dependsOn: (obj.spec.dependsOn ?? []).map((d: { name: string; namespace?: string }) => `${d.namespace ?? obj.metadata.namespace}/${d.name}`),
+          createdBy: key,
+        });
         queue.push({
           name: obj.metadata.name,
           namespace: obj.metadata.namespace ?? 'default',
@@ -157,6 +165,8 @@ function applyTree(tag: string): Walk {
           { kind: 'ConfigMap', name: 'kommander-vars' },
           { kind: 'ConfigMap', name: 'substitution-vars' },
         ];
+        graph.set(`${obj.metadata.namespace}/appdeployment-${obj.metadata.name}`, { dependsOn: [], createdBy: key });
+        graph.set(`${obj.metadata.namespace}/appdeployment-${obj.metadata.name}-defaults`, { dependsOn: [], createdBy: key });
         queue.push({ name: `appdeployment-${obj.metadata.name}`, namespace: obj.metadata.namespace!, path: folder, substitute: inline, substituteFrom: from, dependsOn: [key] });
         if (fs.existsSync(path.join(dir, folder, 'defaults'))) {
           queue.push({ name: `appdeployment-${obj.metadata.name}-defaults`, namespace: obj.metadata.namespace!, path: `${folder}/defaults`, substitute: inline, substituteFrom: from, dependsOn: [key] });
@@ -164,7 +174,7 @@ function applyTree(tag: string): Walk {
       }
     }
   }
-  return { release, kustomizations, applied, missing, appliers: [...seen] };
+  return { release, kustomizations, graph, applied, missing, appliers: [...seen] };
 }
 
 const FLUX_GROUP = /\.toolkit\.fluxcd\.io\//;
@@ -239,5 +249,23 @@ describe.each(['v2.8.3', 'v2.17.1'])('the %s tree applied as Flux applies it', (
     for (const { obj } of applied) for (const m of YAML.stringify(obj).matchAll(/priorityClassName:\s*"?'?(dkp-[a-z-]+)/g)) used.add(m[1]);
     expect(used.size).toBeGreaterThan(0);
     expect([...used].filter((u) => !classes.has(u))).toStrictEqual([]);
+  });
+
+  real('the PriorityClasses are applied before the first chart that uses them (dependsOn, or created by a later Kustomization)', () => {
+    const { applied, graph } = walk!;
+    // `a` runs after `b` when b is in a's dependsOn closure, or a was created by something after b.
+    const after = (a: string, b: string, seen = new Set<string>()): boolean => {
+      if (a === b) return true;
+      if (seen.has(a)) return false;
+      seen.add(a);
+      const g = graph.get(a);
+      if (!g) return false;
+      return g.dependsOn.some((d) => after(d, b, seen)) || (g.createdBy !== undefined && after(g.createdBy, b, seen));
+    };
+    const pcBy = [...new Set(applied.filter((a) => a.obj.kind === 'PriorityClass').map((a) => a.by))];
+    expect(pcBy.length).toBeGreaterThan(0);
+    const users = [...new Set(applied.filter((a) => /priorityClassName:\s*"?'?dkp-/.test(YAML.stringify(a.obj))).map((a) => a.by))].sort();
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((u) => !pcBy.some((p) => after(u, p)))).toStrictEqual([]);
   });
 });

@@ -171,6 +171,25 @@ describe('config against the release', () => {
 });
 
 describe('step list', () => {
+  test.each(['v2.8.3', 'v2.17.1'])("%s: the stage graph is the era's step list: every stage depends on the stages of the steps it comes after", (tag) => {
+    // GIVEN the example (trimmed tree) WHEN synthesized
+    const files = synth(example(tag));
+    const stages = new Map(
+      objects(files)
+        .filter((o) => o.kind === 'Kustomization' && o.metadata.namespace === 'kommander-flux')
+        .map((o) => [o.metadata.name, (o.spec.dependsOn ?? []).map((d: { name: string }) => d.name) as string[]]),
+    );
+    const era = readReleaseView(path.join(ROOT, 'examples', YAML.parse(fs.readFileSync(path.join(ROOT, 'examples', `kommander-${tag}.yaml`), 'utf8')).applicationDefinitions)).era;
+    const defs = STEPS[era];
+    const present = defs.filter((d) => d.stage && stages.has(d.stage));
+    expect(present.length).toBeGreaterThan(10);
+    // THEN each present step's stage depends on the present stages of its `after` steps
+    for (const d of present) {
+      const expected = d.after.map((a) => defs.find((x) => x.id === a)!).filter((x) => x.stage && stages.has(x.stage)).map((x) => x.stage!);
+      expect({ step: d.id, dependsOn: stages.get(d.stage!)!.filter((n) => expected.includes(n)).sort() }).toStrictEqual({ step: d.id, dependsOn: [...expected].sort() });
+    }
+  });
+
   test('the README stage tables are generated from STEPS', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const era of ['services', 'applications'] as const) expect(readme).toContain(stepTable(era));

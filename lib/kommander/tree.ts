@@ -83,6 +83,29 @@ const STEP_CONSTRUCTS: { readonly [S in StepId]: StepClass } = {
 };
 
 /**
+ * The steps in an order where each comes after the steps it depends on (the installer's order
+ * where it allows; e.g. ChartMuseum, step 4, waits for Helm Repositories, step 5, whose
+ * PriorityClasses its chart uses). A cycle in the step list is a programming error.
+ */
+function topological(defs: readonly StepDef[], deps: (d: StepDef) => StepId[]): StepDef[] {
+  const out: StepDef[] = [];
+  const placed = new Set<StepId>();
+  const visiting = new Set<StepId>();
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const visit = (d: StepDef) => {
+    if (placed.has(d.id)) return;
+    if (visiting.has(d.id)) throw new Error(`steps: cycle through ${d.id} in lib/kommander/steps.ts`);
+    visiting.add(d.id);
+    for (const a of deps(d)) visit(byId.get(a)!);
+    visiting.delete(d.id);
+    placed.add(d.id);
+    out.push(d);
+  };
+  for (const d of defs) visit(d);
+  return out;
+}
+
+/**
  * The Kommander management tree for one kommander-applications release: every installer step of
  * the release's era (`STEPS`), each a Flux stage chained by `dependsOn` as the step list says,
  * plus the release tree itself copied into the repository root.
@@ -158,7 +181,7 @@ export class KommanderTree extends Construct {
     const deps = (d: StepDef): StepId[] => d.after.flatMap((a) => (byId.has(a) ? [a] : all.has(a) ? deps(all.get(a)!) : []));
     const done = new Map<StepId, Stage[]>();
     const constructs: { [id: string]: Construct } = {};
-    for (const def of defs) {
+    for (const def of topological(defs, deps)) {
       const stage = def.stage
         ? ctx.newStage(root, `Stage-${def.id}`, {
             name: def.stage,
