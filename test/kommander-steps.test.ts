@@ -5,6 +5,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
 import { findKubectl } from '../lib/check/kustomize';
+import { synthMain } from '../lib/cli';
 import { ConfigError, parseConfig } from '../lib/config/load';
 import { readReleaseView } from '../lib/kommander/release-view';
 import { STEPS, stepTable } from '../lib/kommander/steps';
@@ -153,6 +154,24 @@ describe('config against the release', () => {
     expect(() => synth(raw)).toThrow(
       'helmRepositories[0].name: "charts.jetstack.io" is a HelmRepository of release v2.8.3 (common/helm-repositories applies it already; remove the entry or choose another name)',
     );
+  });
+
+  test('fails through the synth command with one config error and writes nothing', () => {
+    // GIVEN the example with a version the trimmed v2.8.3 release does not have
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-release-'));
+    const raw = example('v2.8.3');
+    raw.applicationDefinitions = path.join(ROOT, 'examples', raw.applicationDefinitions);
+    raw.apps.gatekeeper.version = '3.23.0';
+    fs.writeFileSync(path.join(dir, 'platform.yaml'), YAML.stringify(raw));
+    const out = path.join(dir, 'out');
+    let stderr = '';
+    // WHEN synth runs
+    const code = synthMain(['--output', out], { PLATFORM_CONFIG: path.join(dir, 'platform.yaml') }, () => undefined, (t) => (stderr += t));
+    // THEN it fails with the key, what was found, what is available, and nothing is written
+    expect(code).toBe(1);
+    expect(stderr).toContain('has 1 problem(s); nothing was written:\n  - apps.gatekeeper.version: "3.23.0" is not a version of gatekeeper in release v2.8.3; available: 3.14.1');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   test('fails on a path that is not a release tree, listing the releases next to it', () => {
