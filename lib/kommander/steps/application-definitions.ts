@@ -56,9 +56,11 @@ export class ApplicationDefinitionsStep extends Construct {
       "c() { curl -fsS --cacert /ca/ca.crt --netrc-file /tmp/netrc -H 'Content-Type: application/json' \"$@\"; }",
       `if c "$api/repos/${owner}/${repo}" >/dev/null 2>&1; then echo "repository ${owner}/${repo} exists"; exit 0; fi`,
       `c "$api/orgs/${owner}" >/dev/null 2>&1 || c -X POST "$api/orgs" -d '{"username":"${owner}"}' >/dev/null`,
+      // JSON string escaping of the credentials (backslash and double quote).
+      "esc() { printf '%s' \"$1\" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g'; }",
       'user=""; pass=""',
-      '[ -f /root-git/username ] && user=$(cat /root-git/username)',
-      '[ -f /root-git/password ] && pass=$(cat /root-git/password)',
+      '[ -f /root-git/username ] && user=$(esc "$(cat /root-git/username)")',
+      '[ -f /root-git/password ] && pass=$(esc "$(cat /root-git/password)")',
       `body=$(printf '{"clone_addr":"%s","repo_owner":"${owner}","repo_name":"${repo}","mirror":false,"private":true,"auth_username":"%s","auth_password":"%s"}' "$ROOT_URL" "$user" "$pass")`,
       'c -X POST "$api/repos/migrate" -d "$body" >/dev/null',
       `echo "repository ${owner}/${repo} created from $ROOT_URL"`,
