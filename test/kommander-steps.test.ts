@@ -216,6 +216,25 @@ describe('step list', () => {
   });
 });
 
+describe('air-gapped v2.17.1 (flux-oci-mirror where v2.8.3 has ChartMuseum)', () => {
+  const kubectl = findKubectl();
+  const run = haveShared && kubectl ? test : test.skip;
+
+  run("the flux-oci-mirror stage applies the release's mirror, and no ChartMuseum or Helm repository step exists", () => {
+    const raw = example('v2.17.1', path.join(SHARED, 'v2.17.1'));
+    raw.airgapped = { enabled: true, helmMirror: 'https://registry.mirror.internal' };
+    const files = synth(raw);
+    const names = objects(files).filter((o) => o.kind === 'Kustomization').map((o) => o.metadata.name);
+    expect(names).toContain('kommander-flux-oci-mirror');
+    expect(names).not.toContain('chartmuseum');
+    expect(names).not.toContain('kommander-helm-repositories');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-mirror-'));
+    writeTree(files, dir);
+    const built = YAML.parseAllDocuments(execFileSync(kubectl as string, ['kustomize', path.join(dir, 'kommander/flux-oci-mirror')], { encoding: 'utf8' })).map((d) => d.toJS());
+    expect(built.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(['Deployment/flux-oci-mirror', 'Service/flux-oci-mirror', 'NetworkPolicy/allow-source-controller-oci-mirror']));
+  });
+});
+
 describe('manifest mode', () => {
   const kubectl = findKubectl();
   const run = haveShared && kubectl ? test : test.skip;
