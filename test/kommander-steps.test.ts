@@ -6,7 +6,7 @@ import { App } from 'cdk8s';
 import * as YAML from 'yaml';
 import { findKubectl } from '../lib/check/kustomize';
 import { synthMain } from '../lib/cli';
-import { ConfigError, parseConfig } from '../lib/config/load';
+import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
 import { readReleaseView } from '../lib/kommander/release-view';
 import { STEPS, stepTable } from '../lib/kommander/steps';
 import { GitRepository } from '../lib/flux/sources';
@@ -186,6 +186,18 @@ describe('config against the release', () => {
     const raw = example('v2.8.3');
     raw.git.url = 'https://gitea-http.kommander.svc/kommander/kommander.git';
     expect(() => parseConfig(raw, path.join(ROOT, 'examples'))).toThrow(/git\.url: .* is the in-cluster management repository this tree deploys/);
+  });
+});
+
+describe('examples', () => {
+  test('platform.yaml and examples/kommander-v2.8.3.yaml are the same config (the same release tree)', () => {
+    const a = loadConfig(path.join(ROOT, 'platform.yaml'));
+    const b = loadConfig(path.join(ROOT, 'examples', 'kommander-v2.8.3.yaml'));
+    const norm = (c: any) => ({ ...c, baseDir: undefined, applicationDefinitions: path.resolve(c.baseDir, c.applicationDefinitions) });
+    expect(norm(b)).toStrictEqual(norm(a));
+    expect(a.airgapped.enabled).toBe(true);
+    expect(readReleaseView(norm(a).applicationDefinitions).tag).toBe('v2.8.3');
+    expect(readReleaseView(path.join(ROOT, 'examples', loadConfig(path.join(ROOT, 'examples', 'kommander-v2.17.1.yaml')).applicationDefinitions!)).tag).toBe('v2.17.1');
   });
 });
 
