@@ -241,6 +241,53 @@ describe.each(['v2.8.3', 'v2.17.1'])('the %s tree applied as Flux applies it', (
     for (const o of releaseOwned) expect(byApp.has(`Kustomization/${o}`)).toBe(true);
   });
 
+  real('what the release defines arrives as defined: AppManagement issuer values, Gatekeeper bootstrap, kommander with its defaults and kubefed', () => {
+    const { applied } = walk!;
+    const find = (kind: string, name: string | RegExp) => applied.find((a) => a.obj.kind === kind && (typeof name === 'string' ? a.obj.metadata.name === name : name.test(a.obj.metadata.name)))?.obj;
+    const values = (cm: Obj | undefined) => YAML.parse(cm!.data['values.yaml']);
+    // AppManagement (v2.8.3; in v2.17.1 kommander-operator deploys it for KommanderCore): its release
+    // defaults, substituted with the tree's issuer
+    if (walk!.release.era === 'services') {
+      expect(values(find('ConfigMap', /^kommander-appmanagement-.*d2iq-defaults$/)).webhook.certificate.issuer).toStrictEqual({ name: 'kommander-ca', kind: 'ClusterIssuer' });
+    }
+    // Gatekeeper: release name, constraint templates and constraints of gatekeeper/bootstrap
+    expect(find('HelmRelease', 'gatekeeper')!.spec.releaseName).toBe('kommander-gatekeeper');
+    expect(find('ConstraintTemplate', 'requiredserviceaccountname')).toBeDefined();
+    expect(applied.filter((a) => a.obj.kind === 'RequiredServiceAccountName').map((a) => a.obj.metadata.name).sort()).toStrictEqual(['helmrelease-must-have-sa', 'kustomization-must-have-sa']);
+    // Part II: kommander after kubefed, with its release defaults and the tree's overrides
+    const kommander = find('HelmRelease', 'kommander')!;
+    expect(kommander.spec.dependsOn).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'kubefed' })]));
+    expect(find('HelmRelease', 'kubefed')).toBeDefined();
+    const from = kommander.spec.valuesFrom.map((v: { name: string }) => v.name);
+    expect(from.some((n: string) => find('ConfigMap', n) && /defaults/.test(n))).toBe(true);
+    expect(from.some((n: string) => /overrides$/.test(n) && find('ConfigMap', n))).toBe(true);
+  });
+
+  real('the era\'s Git server and chart store: Gitea and ChartMuseum (v2.8.3), git-operator (v2.17.1)', () => {
+    const { applied, release } = walk!;
+    const find = (kind: string, name: string) => applied.find((a) => a.obj.kind === kind && a.obj.metadata.name === name)?.obj;
+    if (release.era === 'services') {
+      const cm = find('HelmRelease', 'chartmuseum')!;
+      expect(cm.spec.chart.spec.sourceRef).toStrictEqual({ kind: 'GitRepository', name: 'management', namespace: 'kommander-flux' });
+      expect(cm.spec.chart.spec.chart).toMatch(/^services\/chartmuseum\/.*\.tgz$/);
+      expect(find('PersistentVolumeClaim', 'chartmuseum')).toBeDefined();
+      expect(find('Certificate', 'chartmuseum-tls')).toBeDefined();
+      expect(YAML.parse(find('ConfigMap', 'chartmuseum-3.10.2-d2iq-defaults')!.data['values.yaml']).env.existingSecret).toBe('chartmuseum-admin-credentials');
+      expect(find('HelmRelease', 'gitea')).toBeDefined();
+      expect(YAML.parse(find('ConfigMap', 'gitea-8.2.1-d2iq-defaults')!.data['values.yaml']).gitea.admin.existingSecret).toBe('gitea-admin-credentials');
+      expect(find('Job', 'kommander-repository-init')).toBeDefined();
+      expect(find('GitRepository', 'management')!.spec.url).toBe('https://gitea-http.kommander.svc/kommander/kommander.git');
+    } else {
+      expect(find('Deployment', 'git-operator-controller-manager')).toBeDefined();
+      expect(find('GitClaim', 'kommander')!.spec.bootstrap.url).toBe('https://git.example.com/platform/management.git');
+      expect(find('GitClaimUser', 'kommander-git-credentials')!.spec).toStrictEqual({ gitClaimName: 'kommander', allowWrite: true });
+      expect(find('GitRepository', 'management')!.spec.url).toBe('https://git-operator-git.git-operator-system.svc.cluster.local./repositories/kommander/kommander.git');
+      expect(find('KommanderCore', 'kommander-core')!.spec.version).toBe('v2.17.1');
+    }
+    // the management repository and the root repository have separate credentials
+    expect(find('GitRepository', 'management')!.spec.secretRef.name).toBe('kommander-git-credentials');
+  });
+
   real('every PriorityClass a chart names is applied (the release ships and applies dkp-critical-priority, dkp-high-priority)', () => {
     const { applied, release } = walk!;
     const classes = new Set(applied.filter((a) => a.obj.kind === 'PriorityClass').map((a) => a.obj.metadata.name));
