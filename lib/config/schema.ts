@@ -871,7 +871,8 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           enabled: s.boolean({ description: 'Air-gapped installation: charts come from `helmMirror`.', default: false }),
           helmMirror: s.string({
-            description: 'Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository.',
+            description:
+              "Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository of the release's `common/helm-repositories` (v2.8.3; v2.17.1 has OCI charts and flux-oci-mirror instead).",
             format: 'url',
             example: 'https://charts.mirror.internal',
             defaultDoc: '- required when `enabled` is true',
@@ -891,7 +892,7 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
       ),
       gitea: s.object(
         {
-          enabled: s.boolean({ description: 'Deploy Gitea.', default: true }),
+          enabled: s.boolean({ description: 'Deploy Gitea. Releases of the Gitea era (v2.8.3) need it: synth refuses false there; later releases have git-operator.', default: true }),
           adminSecret: s.string({
             description: 'Existing Secret (namespace `kommander`) with keys `username` and `password`.',
             format: 'dns-name',
@@ -899,7 +900,7 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             default: DEFAULTS.giteaAdminSecret,
           }),
           hostsManagementRepository: s.boolean({
-            description: "The management GitRepository points at Gitea's in-cluster URL. Requires `enabled`.",
+            description: "The management GitRepository (`kommander-flux/management`) is Gitea's repository. Requires `enabled`; the Gitea era needs it (synth refuses false there).",
             default: true,
             defaultDoc: 'true (false when `enabled` is false)',
             computeDefault: (gitea) => gitea.enabled !== false,
@@ -909,9 +910,9 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             pattern: { regex: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', wrong: 'is not an <owner>/<repo> path', fix: 'e.g. kommander/kommander' },
             default: DEFAULTS.giteaRepository,
           }),
-          values: s.open({ description: 'Helm values of the Gitea chart.', default: {} }),
+          values: s.open({ description: "Not supported by v2.8.3 (its Gitea HelmRelease reads only the release's defaults; synth refuses values).", default: {} }),
         },
-        { description: 'The in-cluster Gitea.' },
+        { description: "The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository." },
       ),
       applicationDefinitions: s.string({
         description:
