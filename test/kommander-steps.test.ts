@@ -174,6 +174,24 @@ describe('config against the release', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('fails on an incomplete release tree with the reader\'s error as one config error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incomplete-release-'));
+    fs.mkdirSync(path.join(dir, 'services', 'foo', '1.0.0'), { recursive: true });
+    const raw = { clusterHostname: 'a.example.com', git: { url: 'https://g.example.com/r.git' }, applicationDefinitions: dir };
+    const err = (() => {
+      try {
+        synth(raw, fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')));
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0].path).toBe('applicationDefinitions');
+    expect(err.problems[0].message).toMatch(/^applicationDefinitions: .* has services\/ but no common\/.*\(point applicationDefinitions at a release tree/);
+  });
+
   test('fails on a path that is not a release tree, listing the releases next to it', () => {
     const raw = example('v2.8.3');
     raw.applicationDefinitions = 'kommander-applications';

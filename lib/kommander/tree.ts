@@ -131,8 +131,9 @@ export class KommanderTree extends Construct {
       release = props.release ?? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions));
     } catch (e) {
       if (!(e instanceof ReleaseError)) throw e;
-      const available = e.available.length ? ` (available: ${e.available.join(', ')})` : '';
-      throw new ConfigError([{ path: 'applicationDefinitions', message: `${e.message.startsWith('applicationDefinitions') ? '' : 'applicationDefinitions: '}${e.message}${e.message.includes('available') ? '' : available}` }]);
+      const available = e.available.length && !e.message.includes('available') ? ` (available: ${e.available.join(', ')})` : '';
+      const fix = ' (point applicationDefinitions at a release tree: a mesosphere/kommander-applications tag, e.g. its release tarball)';
+      throw new ConfigError([{ path: 'applicationDefinitions', message: `${e.message.startsWith('applicationDefinitions') ? '' : 'applicationDefinitions: '}${e.message}${available}${fix}` }]);
     }
     this.release = release;
     const resolved = resolveApps(c, release);
