@@ -8,7 +8,7 @@ import { findKubectl } from '../lib/check/kustomize';
 import { synthMain } from '../lib/cli';
 import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
 import { readReleaseView } from '../lib/kommander/release-view';
-import { STEPS, stepTable } from '../lib/kommander/steps';
+import { STEPS, stepTable, updateStepTables } from '../lib/kommander/steps';
 import { GitRepository } from '../lib/flux/sources';
 import { KommanderTree } from '../lib/kommander/tree';
 import { ManagementRepository } from '../lib/platform';
@@ -239,9 +239,10 @@ describe('step list', () => {
     }
   });
 
-  test('the README stage tables are generated from STEPS', () => {
+  test('the README stage tables are generated from STEPS and current (run `npm run docs`)', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const era of ['services', 'applications'] as const) expect(readme).toContain(stepTable(era));
+    expect(updateStepTables(readme)).toBe(readme);
     expect(STEPS.services.map((s) => s.title)).toContain('Gitea');
   });
 });

@@ -66,7 +66,7 @@ export interface StepDef {
 }
 
 const SERVICES: readonly StepDef[] = [
-  { id: 'base', stage: 'kommander-base', title: 'Base', part: 'I', what: 'Namespaces `kommander` and `kommander-flux`', after: [] },
+  { id: 'base', stage: 'kommander-base', title: 'Base', part: 'I', what: 'Namespace `kommander` (`kommander-flux` comes with Flux: bootstrap, or the release manifests)', after: [] },
   {
     id: 'flux',
     stage: 'kommander-flux-controllers',
@@ -274,6 +274,24 @@ const APPLICATIONS: readonly StepDef[] = [
 
 /** The steps of each release era, in the installer's order. */
 export const STEPS: { readonly [E in Era]: readonly StepDef[] } = { services: SERVICES, applications: APPLICATIONS };
+
+/** README markers around the generated step table of an era. */
+export function stepTableMarkers(era: Era): [string, string] {
+  return [`<!-- kommander-steps:${era}:start (generated from lib/kommander/steps.ts by scripts/docs.ts; do not edit) -->`, `<!-- kommander-steps:${era}:end -->`];
+}
+
+/** README text with both eras' step tables regenerated between their markers. */
+export function updateStepTables(readme: string): string {
+  let out = readme;
+  for (const era of ['services', 'applications'] as const) {
+    const [start, end] = stepTableMarkers(era);
+    const a = out.indexOf(start);
+    const b = out.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`README.md has no step table markers for ${era} (${start} … ${end})`);
+    out = out.slice(0, a + start.length) + '\n' + stepTable(era) + '\n' + out.slice(b);
+  }
+  return out;
+}
 
 /** A Markdown table of an era's steps (README "Rollout"). */
 export function stepTable(era: Era): string {
