@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from '../config/defaults';
@@ -6,7 +5,7 @@ import { PlatformConfig } from '../config/types';
 import { GitRepository, ISource } from '../flux/sources';
 import { Stage } from '../flux/stage';
 import { SecretStore, SopsSecret } from '../secrets/sops-secrets';
-import { Folder, TreeFile } from '../tree/folder';
+import { Folder } from '../tree/folder';
 import { ConfigError } from '../config/load';
 import { ReleaseError } from './release';
 import { readReleaseView, ReleaseView } from './release-view';
@@ -200,10 +199,6 @@ export class KommanderTree extends Construct {
     }
     this.management = (constructs['flux-configuration'] as FluxConfigurationStep).management;
 
-    // The application definitions: the release tree copied verbatim (as the installer copies it).
-    for (const rel of release.files) {
-      new TreeFile(this, `AppDefinition-${rel.replace(/\//g, '|')}`, { path: rel, content: fs.readFileSync(path.join(release.root, rel)) });
-    }
 
     // Every variable the applied release folders consume has a value.
     const missing = missingVariables(c, release, prefixes);

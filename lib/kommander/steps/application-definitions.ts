@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { Certificate } from '../../certmanager';
 import { ConfigError } from '../../config/load';
 import { k8s } from '../../k8s';
+import { TreeFile } from '../../tree/folder';
 import { appFolder } from '../release-view';
 import { FLUX_NAMESPACE, KOMMANDER_CA_ISSUER, MANAGEMENT_CREDENTIALS, StepProps } from './context';
 import { GITEA_SERVICE } from './gitea';
@@ -19,8 +20,8 @@ export function giteaImage(props: StepProps): string {
 }
 
 /**
- * Step Application Definitions (services era): the release tree is copied into this repository
- * (by the tree, file by file), and Job `kommander-repository-init` (namespace `kommander-flux`)
+ * Step Application Definitions: the release tree is copied into this repository, file by file;
+ * in the services era Job `kommander-repository-init` (namespace `kommander-flux`)
  * creates the Gitea repository `gitea.repository` from it once: Gitea's `repos/migrate` API, a
  * one-time copy (not a mirror: Kommander's controllers commit to the management repository).
  * It authenticates to Gitea with the management credentials and to the root repository with the
@@ -30,7 +31,13 @@ export class ApplicationDefinitionsStep extends Construct {
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
     const c = props.ctx.config;
-    // Applications era: GitClaim `spec.bootstrap` fills the repository (Git Operator step).
+    const r = props.ctx.release;
+    // The release tree, copied verbatim into the repository root (as the installer copies it into
+    // the management repository; chart archives byte for byte).
+    for (const rel of r.files) {
+      new TreeFile(this, `AppDefinition-${rel.replace(/\//g, '|')}`, { path: rel, content: fs.readFileSync(path.join(r.root, rel)) });
+    }
+    // Applications era: GitClaim `spec.bootstrap` fills the management repository (Git Operator step).
     if (!props.stage) return;
     const stage = props.stage;
     if (!/^https?:\/\//.test(c.git.url)) {
