@@ -55,12 +55,9 @@ const problem = problemAt;
 function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const git = isObj(cfg.git) ? cfg.git : {};
-  const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
 
   // The root repository Flux bootstraps from is the user's, outside the cluster: never the
   // in-cluster management repository the tree itself deploys (Gitea / git-operator).
-  void gitea;
-  const kommanderOn = !isObj(cfg.kommander) || cfg.kommander.enabled !== false;
   if (git.credentialsSecret === 'kommander-git-credentials') {
     out.push(
       problem(
@@ -78,7 +75,6 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
     );
   }
   // (A missing applicationDefinitions is reported by the Kommander tree at synth: one ConfigError.)
-  void kommanderOn;
 
   // Files the config points at, relative to the config file.
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {

@@ -8,9 +8,11 @@ import { StepProps } from './context';
  * `ageEncryptionSecretKey` in kommander-vars. No cluster object of its own.
  */
 export class AgeStep extends Construct {
+  /** The committed recipients; without any (`sops.ageRecipients: []`) every Secret exists already. */
+  public readonly recipients: readonly string[];
+
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
-    // Without recipients (`sops.ageRecipients: []`) nothing is committed: every Secret then exists already.
-    void props;
+    this.recipients = props.ctx.config.sops.ageRecipients;
   }
 }

@@ -24,8 +24,8 @@ export class BootstrapRepositoryStep extends Construct {
       stage.addSubstitutionSource({ kind: 'ConfigMap', name: SUBSTITUTION_VARS_CONFIGMAP });
       return;
     }
-    const hostApps = new Folder(this, 'HostClusterApps', { path: `${HOST_CLUSTER_DIR}/apps/kommander` });
-    void hostApps;
+    // The host cluster's app folder (Kommander's controllers fill it; `apps-kommander` applies it).
+    new Folder(this, 'HostClusterApps', { path: `${HOST_CLUSTER_DIR}/apps/kommander` });
     new kustomize.Kustomization(stage.folder, 'AppsKommander', {
       metadata: { name: 'apps-kommander', namespace: KOMMANDER_NAMESPACE },
       spec: {

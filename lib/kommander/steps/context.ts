@@ -188,7 +188,7 @@ function overridesNames(ctx: StepContext, app: string, version: string): string[
   const re = /name:\s*["']?([A-Za-z0-9${}._-]+-overrides)["']?\s*\n\s*optional:\s*true/g;
   for (const f of ctx.release.files) {
     if (!f.startsWith(dir) || !/\.ya?ml$/.test(f)) continue;
-    const text = require('fs').readFileSync(`${ctx.release.root}/${f}`, 'utf8') as string;
+    const text = fs.readFileSync(nodePath.join(ctx.release.root, f), 'utf8');
     for (const m of text.matchAll(re)) {
       const n = m[1].replace(/\$\{releaseName\}/g, app).replace(/\$\{appVersion\}/g, version);
       if (!n.includes('${') && !out.includes(n)) out.push(n);
