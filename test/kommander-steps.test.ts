@@ -247,6 +247,27 @@ describe('step list', () => {
   });
 });
 
+describe('v2.8.3 not air-gapped', () => {
+  test('has no ChartMuseum (DKP 2.7/2.8: air-gapped only) and applies common/base, the HelmRepositories with their upstream defaults', () => {
+    // GIVEN the example without air-gap
+    const raw = example('v2.8.3');
+    delete raw.airgapped;
+    const files = synth(raw);
+    const names = objects(files).filter((o) => o.kind === 'Kustomization').map((o) => o.metadata.name);
+    // THEN there is no ChartMuseum step and no AppDeployment for it
+    expect(names).not.toContain('chartmuseum');
+    expect(names).not.toContain('kommander-install-chartmuseum');
+    expect(objects(files).filter((o) => o.kind === 'AppDeployment').map((o) => o.metadata.name)).not.toContain('chartmuseum');
+    // AND the Helm repositories step applies the release's common/base (repositories + PriorityClasses), no tls-root-ca
+    const k = YAML.parse(files.find((f) => f.path === 'kommander/helm-repositories/kustomization.yaml')!.content.toString());
+    expect(k.resources).toStrictEqual(['../../common/base']);
+    // AND no helmMirrorURL is set: every HelmRepository falls back to its upstream URL
+    const vars = objects(files).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kommander-vars');
+    expect(vars.data.helmMirrorURL).toBeUndefined();
+    expect(vars.data.chartmuseumAdminCredentialsSecret).toBeUndefined();
+  });
+});
+
 describe('air-gapped v2.17.1 (flux-oci-mirror where v2.8.3 has ChartMuseum)', () => {
   const kubectl = findKubectl();
   const run = haveShared && kubectl ? test : test.skip;
