@@ -8,6 +8,13 @@ export const KOMMANDER_NAMESPACE = 'kommander';
 export const FLUX_NAMESPACE = 'kommander-flux';
 /** cert-manager's own namespace, which is also its cluster resource namespace (`--cluster-resource-namespace` defaults to it). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/**
+ * The in-cluster management repository's credentials Secret (namespace `kommander-flux`; Kommander
+ * values `kommanderGitCredentialsSecretName`): never the root repository's.
+ */
+export const MANAGEMENT_CREDENTIALS = 'kommander-git-credentials';
+/** The CA the Root CA step creates (ClusterIssuer, Certificate and Secret `kommander-ca`). */
+export const KOMMANDER_CA = 'kommander-ca';
 
 /**
  * A chart the Gardener tree installs itself when there is no Kommander tree (cert-manager);

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
+import { MANAGEMENT_CREDENTIALS } from './defaults';
 import { ConfigProblem, comparePaths, isObj, parsePath, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
@@ -58,7 +59,7 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
 
   // The root repository Flux bootstraps from is the user's, outside the cluster: never the
   // in-cluster management repository the tree itself deploys (Gitea / git-operator).
-  if (git.credentialsSecret === 'kommander-git-credentials') {
+  if (git.credentialsSecret === MANAGEMENT_CREDENTIALS) {
     out.push(
       problem(
         ['git', 'credentialsSecret'],

@@ -3,14 +3,14 @@
  * release's Kustomizations consume gets a value from the config (or one the installer computes),
  * and synth fails with the list of variables that have none.
  */
-import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from '../config/defaults';
+import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE, KOMMANDER_CA, KOMMANDER_NAMESPACE, MANAGEMENT_CREDENTIALS } from '../config/defaults';
 import { PlatformConfig } from '../config/types';
 import { CONTROLLER_VARIABLES, ReleaseView } from './release-view';
 
 /** The Secret names the steps create (values of the variables the release consumes). */
 export const GITEA_TLS_SECRET = 'gitea-tls';
 export const CHARTMUSEUM_ADMIN_SECRET = 'chartmuseum-admin-credentials';
-export const KOMMANDER_CA = 'kommander-ca';
+export { KOMMANDER_CA };
 
 /**
  * Image repositories of Kommander's own components, tagged with the release (`v2.8.3`): what the
@@ -59,7 +59,7 @@ export function kommanderVariables(c: PlatformConfig, r: ReleaseView, applied: r
     certificatesIssuerKind: 'ClusterIssuer',
     certificatesIssuerName: KOMMANDER_CA,
     kommanderFluxNamespace: FLUX_NAMESPACE,
-    kommanderGitCredentialsSecretName: 'kommander-git-credentials',
+    kommanderGitCredentialsSecretName: MANAGEMENT_CREDENTIALS,
     kommanderAppManagementReplicas: '1',
     kommanderAppManagementKubetoolsImageRepository: 'mesosphere/kommander2-kubetools',
     kommanderAppManagementWebhookImageRepository: 'mesosphere/kommander2-appmanagement-webhook',

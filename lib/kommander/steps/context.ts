@@ -8,7 +8,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as YAML from 'yaml';
 import { Construct } from 'constructs';
 import { IIssuer } from '../../certmanager';
-import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from '../../config/defaults';
+import { FLUX_NAMESPACE, KOMMANDER_CA, KOMMANDER_NAMESPACE } from '../../config/defaults';
 import { PlatformConfig } from '../../config/types';
 import { ISource } from '../../flux/sources';
 import { Stage, StageProps } from '../../flux/stage';
@@ -22,11 +22,10 @@ export const VARS_CONFIGMAP = 'kommander-vars';
 export const SUBSTITUTION_VARS_CONFIGMAP = 'substitution-vars';
 /** The management GitRepository every app Kustomization of the release reads (`kommander-flux/management`). */
 export const MANAGEMENT_REPOSITORY = 'management';
-/** Its credentials (Kommander values `kommanderGitCredentialsSecretName`); never the root repository's. */
-export const MANAGEMENT_CREDENTIALS = 'kommander-git-credentials';
+export { MANAGEMENT_CREDENTIALS, KOMMANDER_CA } from '../../config/defaults';
 
 /** ClusterIssuer `kommander-ca` (created by the Root CA step from the release's root-ca folder). */
-export const KOMMANDER_CA_ISSUER: IIssuer = { issuerRef: { name: 'kommander-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' } };
+export const KOMMANDER_CA_ISSUER: IIssuer = { issuerRef: { name: KOMMANDER_CA, kind: 'ClusterIssuer', group: 'cert-manager.io' } };
 
 /** Annotations that make Flux apply an object once and never update or delete it afterwards. */
 export const APPLY_ONCE_ANNOTATIONS = {

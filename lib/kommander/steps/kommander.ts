@@ -7,7 +7,7 @@ import { k8s } from '../../k8s';
 import { mergeValues } from '../values';
 import { appFolder } from '../release-view';
 import { adoptApps } from './core-app-deployments';
-import { HandOver, KOMMANDER_NAMESPACE, overridesName, StepContext, StepProps } from './context';
+import { HandOver, KOMMANDER_CA, KOMMANDER_NAMESPACE, overridesName, StepContext, StepProps } from './context';
 import { ACME_ISSUER } from './ingress-certificate';
 
 /** `requiredDependencies` of an app's metadata.yaml (per app in the services era, per version later). */
@@ -43,7 +43,7 @@ export class KommanderStep extends Construct {
       ? { issuerRef: { name: ACME_ISSUER, kind: 'ClusterIssuer' } }
       : c.ingressCertificate
         ? { certificateSecretRef: { name: c.ingressCertificate.secretName } }
-        : { issuerRef: { name: 'kommander-ca', kind: 'ClusterIssuer' } };
+        : { issuerRef: { name: KOMMANDER_CA, kind: 'ClusterIssuer' } };
     const values = mergeValues({ kommanderCluster: { ingress: { hostname: c.clusterHostname, ...tls } } }, c.apps.kommander?.values ?? {});
     new k8s.KubeConfigMap(stage.folder, 'Overrides', {
       metadata: { name: overrides, namespace: KOMMANDER_NAMESPACE },

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CERT_MANAGER_NAMESPACE } from '../../config/defaults';
+import { CERT_MANAGER_NAMESPACE, KOMMANDER_CA } from '../../config/defaults';
 import { appFolder } from '../release-view';
 import { addReleaseFolder, StepProps } from './context';
 
@@ -16,6 +16,6 @@ export class RootCaStep extends Construct {
     const stage = props.stage!;
     const version = props.ctx.versionOf('cert-manager');
     addReleaseFolder(props.ctx, stage.folder, `${appFolder(props.ctx.release, 'cert-manager', version)}/root-ca`, true);
-    stage.addHealthCheck({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'kommander-ca', namespace: CERT_MANAGER_NAMESPACE });
+    stage.addHealthCheck({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: KOMMANDER_CA, namespace: CERT_MANAGER_NAMESPACE });
   }
 }
