@@ -28,7 +28,7 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     '  --from-literal=username="$GIT_USERNAME" --from-literal=password="$GIT_PASSWORD"',
     '```',
     '',
-    'The same Secret is also committed SOPS-encrypted under `secrets/`, so Flux keeps it in sync afterwards.',
+    `Commit the same Secret SOPS-encrypted (\`npm run -s secrets -- set ${ns}/${c.git.credentialsSecret} …\`) so Flux keeps it in sync afterwards.`,
   ]);
   step('3. The age identity (sops-age)', [
     `Flux decrypts SOPS files with Secret \`${c.sops.secretName}\` in the namespace of each Kustomization (\`${ns}\`)${kommander ? ';' : '.'}`,
