@@ -132,12 +132,15 @@ describe('config against the release', () => {
     const r = readReleaseView(path.join(SHARED, 'v2.8.3'));
     const variables = new Map(r.variables);
     variables.set('someInstallerValue', { name: 'someInstallerValue', defaulted: false, files: ['services/gatekeeper/3.14.1/release.yaml'], defaults: [] });
-    const app = new App({ outdir: '.' });
-    const root = new Folder(app, 'Root', { path: 'clusters/management' });
     const config = parseConfig(example('v2.8.3', path.join(SHARED, 'v2.8.3')), path.join(ROOT, 'examples'));
-    const source = new GitRepository(root, 'Src', { name: 'kommander-flux', url: 'https://git.example.com/m.git' });
-    // WHEN the tree is built THEN one error names the variable, where it is used and the fix
-    expect(() => new KommanderTree(root, 'K', { config, source, secrets: SecretStore.load(ROOT, [], () => ({ problems: [] })), release: { ...r, variables } })).toThrow(
+    // WHEN the tree is built THEN one config error names the variable, where it is used and the fix
+    const build = () => {
+      const root = new Folder(new App({ outdir: '.' }), 'Root', { path: 'clusters/management' });
+      const source = new GitRepository(root, 'Src', { name: 'kommander-flux', url: 'https://git.example.com/m.git' });
+      return new KommanderTree(root, 'K', { config, source, secrets: SecretStore.load(ROOT, [], () => ({ problems: [] })), release: { ...r, variables } });
+    };
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(
       'kommander.variables: 1 variable(s) consumed by release v2.8.3 have no value: someInstallerValue (services/gatekeeper/3.14.1/release.yaml) (set them under kommander.variables in the config)',
     );
   });

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from '../config/defaults';
+import { ConfigError } from '../config/load';
 import { PlatformConfig } from '../config/types';
 import { GitRepository, ISource } from '../flux/sources';
 import { Stage } from '../flux/stage';
 import { SecretStore, SopsSecret } from '../secrets/sops-secrets';
 import { Folder } from '../tree/folder';
-import { ConfigError } from '../config/load';
+import { resolveApps, STEP_APPS } from './apps';
 import { ReleaseError } from './release';
 import { readReleaseView, ReleaseView } from './release-view';
 import { StepDef, StepId, STEPS } from './steps';
@@ -33,7 +34,6 @@ import { OptionalAppDeploymentsStep } from './steps/optional-app-deployments';
 import { RootCaStep } from './steps/root-ca';
 import { SubstitutionVariablesStep } from './steps/substitution-variables';
 import { MissingVariablesError, missingVariables } from './variables';
-import { resolveApps, STEP_APPS } from './apps';
 
 export { mergeValues } from './values';
 export { STEPS, stepTable } from './steps';
@@ -198,7 +198,6 @@ export class KommanderTree extends Construct {
       done.set(def.id, Object.values(this.stages).filter((s) => !before.has(s) || s === stage));
     }
     this.management = (constructs['flux-configuration'] as FluxConfigurationStep).management;
-
 
     // Every variable the applied release folders consume has a value.
     const missing = missingVariables(c, release, prefixes);

@@ -4,6 +4,7 @@
  * and synth fails with the list of variables that have none.
  */
 import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE, KOMMANDER_CA, KOMMANDER_NAMESPACE, MANAGEMENT_CREDENTIALS } from '../config/defaults';
+import { ConfigError } from '../config/load';
 import { PlatformConfig } from '../config/types';
 import { CONTROLLER_VARIABLES, ReleaseView } from './release-view';
 
@@ -29,18 +30,21 @@ const KOMMANDER_IMAGES: { readonly [prefix: string]: string } = {
   kommanderLicensingControllerWebhook: 'mesosphere/kommander2-licensing-webhook',
 };
 
-/** A variable no value could be found for. */
-export class MissingVariablesError extends Error {
+/** Variables the release consumes without a default and nothing provides: one config error. */
+export class MissingVariablesError extends ConfigError {
   constructor(
     public readonly missing: readonly { readonly name: string; readonly files: readonly string[] }[],
     release: string,
   ) {
-    super(
-      `kommander.variables: ${missing.length} variable(s) consumed by release ${release} have no value: ` +
-        missing.map((m) => `${m.name} (${m.files.slice(0, 3).join(', ')}${m.files.length > 3 ? ', …' : ''})`).join('; ') +
-        ' (set them under kommander.variables in the config)',
-    );
-    this.name = 'MissingVariablesError';
+    super([
+      {
+        path: 'kommander.variables',
+        message:
+          `kommander.variables: ${missing.length} variable(s) consumed by release ${release} have no value: ` +
+          missing.map((m) => `${m.name} (${m.files.slice(0, 3).join(', ')}${m.files.length > 3 ? ', …' : ''})`).join('; ') +
+          ' (set them under kommander.variables in the config)',
+      },
+    ]);
   }
 }
 
