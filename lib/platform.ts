@@ -6,6 +6,7 @@ import { FLUX_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { GitRepository } from './flux/sources';
 import { gardenerSection } from './gardener/config';
+import { fluxNamespaceOf, gardenerExternalApis, gardenerExternals } from './gardener/flux';
 import { GardenerSecrets } from './gardener/secrets';
 import { GardenerTree } from './gardener/tree';
 import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
@@ -29,8 +30,8 @@ export interface ManagementRepositoryProps {
  */
 export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[] } {
   return {
-    external: [`Secret/*/${c.sops.secretName}`, `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`, ...c.check.external],
-    externalCrds: [...(c.gardener ? ['seedmanagement.gardener.cloud'] : []), ...c.check.externalCrds],
+    external: [`Secret/*/${c.sops.secretName}`, `Secret/${fluxNamespaceOf(c)}/${c.git.credentialsSecret}`, ...gardenerExternals(c), ...c.check.external],
+    externalCrds: [...gardenerExternalApis(c), ...c.check.externalCrds],
   };
 }
 
@@ -64,21 +65,22 @@ export class ManagementRepository extends Construct {
     const url = c.git.url ?? giteaRepositoryUrl(c.gitea.repository);
     // The sync objects `flux bootstrap --namespace kommander-flux --path clusters/<name>` creates,
     // adopted by the tree so that Git manages them from then on.
+    const ns = fluxNamespaceOf(c); // flux-system for a Gardener-only tree
     this.rootSource = new GitRepository(this.root, 'RootSource', {
-      name: ROOT_SYNC_NAME,
-      namespace: FLUX_NAMESPACE,
+      name: ns,
+      namespace: ns,
       url,
       branch: c.git.branch,
       secretName: c.git.credentialsSecret,
       interval: c.git.interval,
     });
     new kustomize.Kustomization(this.root, 'RootKustomization', {
-      metadata: { name: ROOT_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      metadata: { name: ns, namespace: ns },
       spec: {
         interval: c.flux.interval,
         path: `./${this.root.path}`,
         prune: true,
-        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: ROOT_SYNC_NAME },
+        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: ns },
       },
     });
     const secrets = SecretStore.load(c.baseDir, c.sops.ageRecipients, props.inspectSecret);
@@ -93,7 +95,6 @@ export class ManagementRepository extends Construct {
         config: c,
         source: this.rootSource,
         secrets: gardenerSecrets,
-        certManager: this.kommander?.stages['cert-manager'],
         otherSecrets: this.kommander ? [] : secrets.claimRemaining(),
       });
     }

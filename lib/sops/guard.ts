@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
+import { isTokenRequestorKubeconfigSecret } from '../gardener/token-requestor';
 import { isEncryptedValue } from './codec';
 import { canonicalLastModified } from './mac';
 
@@ -107,6 +108,8 @@ export function inspectSopsFile(file: string, content: string, recipients: reado
  */
 export function plaintextSecretProblems(obj: any): string[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj.kind !== 'Secret') return [];
+  // Gardener's token-requestor Secret: a kubeconfig with no credential, which Gardener fills in.
+  if (isTokenRequestorKubeconfigSecret(obj)) return [];
   const meta = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
   const id = `Secret ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? '(unnamed)'}`;
   const sops = obj.sops;
