@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { SchemaRegistry } from '../lib/check/schema';
 import { synthesize } from '../lib/cli';
 import { loadConfig, parseConfig } from '../lib/config/load';
 import { KNOWN_EXTENSIONS } from '../lib/gardener/defaults';
@@ -138,5 +139,38 @@ describe('each Extension as its maintainers publish it at the version the vector
     expect(res('shoot-dns-service')[0].autoEnable).toBeUndefined();
     expect(res('shoot-cert-service')[0].autoEnable).toStrictEqual(['shoot', 'seed']);
     expect(res('shoot-cert-service')[1].autoEnable).toBeUndefined();
+  });
+});
+
+describe('optional OIDC for the virtual garden API server and the dashboard', () => {
+  // GIVEN the example with gardener.virtualGarden.oidc
+  const raw = YAML.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  raw.gardener.virtualGarden.oidc = { issuerURL: 'https://dex.example.com', clientID: 'gardener', clientSecret: { secretName: 'dashboard-oidc' } };
+  const files = synthesize(parseConfig(raw, path.dirname(EXAMPLE)));
+  const objs: Obj[] = files
+    .filter((f) => f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
+    .flatMap((f) => YAML.parseAllDocuments(f.content.toString()).map((d) => d.toJS()))
+    .filter((o) => o && o.kind);
+
+  test('structured authentication in ConfigMap garden/gardener-auth-config, referenced by the Garden with the dashboard client', () => {
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'gardener-auth-config')!;
+    expect(cm.metadata.namespace).toBe('garden');
+    expect(YAML.parse(cm.data['config.yaml'])).toStrictEqual({
+      apiVersion: 'apiserver.config.k8s.io/v1beta1',
+      kind: 'AuthenticationConfiguration',
+      jwt: [{ issuer: { url: 'https://dex.example.com', audiences: ['gardener'] }, claimMappings: { username: { claim: 'email', prefix: 'oidc:' }, groups: { claim: 'groups', prefix: 'oidc:' } } }],
+    });
+    const garden = objs.find((o) => o.kind === 'Garden')!;
+    expect(garden.spec.virtualCluster.kubernetes.kubeAPIServer).toStrictEqual({ structuredAuthentication: { configMapName: 'gardener-auth-config' } });
+    expect(garden.spec.virtualCluster.gardener.gardenerDashboard.oidcConfig).toStrictEqual({ issuerURL: 'https://dex.example.com', clientIDPublic: 'gardener', secretRef: { name: 'dashboard-oidc' } });
+    // The ConfigMap is applied with the Garden that reads it.
+    expect(files.find((f) => f.path.includes('configmap-gardener-auth-config'))!.path.startsWith('gardener/garden/')).toBe(true);
+    // BOOTSTRAP.md names the client Secret to create.
+    expect(files.find((f) => f.path === 'BOOTSTRAP.md')!.content.toString()).toContain('- `garden/dashboard-oidc`: dashboard OIDC client (`client_id`, `client_secret`)');
+  });
+
+  testShared('the Garden with OIDC is valid against the v1.146.4 operator CRD', () => {
+    const registry = SchemaRegistry.fromPaths([V146]);
+    expect(registry.validate(objs.find((o) => o.kind === 'Garden')!)).toStrictEqual({ status: 'ok' });
   });
 });
