@@ -86,7 +86,7 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
       required: 'required: the landscape name, e.g. my-landscape',
     }),
     clusterIdentity: s.string({
-      description: 'Gardener cluster identity (`Garden` `.spec.virtualCluster.gardener.clusterIdentity`); also the external-dns identifier prefix.',
+      description: 'Gardener cluster identity (`Garden` `.spec.virtualCluster.gardener.clusterIdentity`, immutable once set).',
       format: 'dns-name',
       example: 'my-landscape',
       defaultDoc: '<name>',

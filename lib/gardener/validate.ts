@@ -212,15 +212,14 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
 
   // The issuer brings cert-management and external-dns-management: both must be in the vector.
   if (vector && isObj(g.issuer)) {
-    for (const component of [CERT_MANAGEMENT_COMPONENT, EXTERNAL_DNS_MANAGEMENT_COMPONENT]) {
-      if (!componentChart(vector, component)) {
-        out.push(
-          problem(
-            at('issuer'),
-            `needs ${component} (with a helmChart resource) in the component vector ${vector.source}, which does not pin it: add it to the vector (e.g. - name: ${component}, version, resources.<chart>.helmChart.repository), or remove gardener.issuer (the runtime certificates are then self-signed)`,
-          ),
-        );
-      }
+    const missing = [CERT_MANAGEMENT_COMPONENT, EXTERNAL_DNS_MANAGEMENT_COMPONENT].filter((c) => !componentChart(vector!, c));
+    if (missing.length) {
+      out.push(
+        problem(
+          at('issuer'),
+          `needs ${missing.join(' and ')} (each with a helmChart resource) in the component vector ${vector.source}, which does not pin ${missing.length > 1 ? 'them' : 'it'}: add ${missing.length > 1 ? 'them' : 'it'} to the vector (- name: <module>, version, resources.<chart>.helmChart.repository), or remove gardener.issuer (the runtime certificates are then self-signed)`,
+        ),
+      );
     }
   }
   const certService = extensions['shoot-cert-service'];
