@@ -268,3 +268,10 @@ describe('parseComponentVector', () => {
     expect((c.gardener as Obj).componentVector).toBeUndefined();
   });
 });
+
+describe('hostile vector files', () => {
+  test('fails on an alias bomb with one error, no crash', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), 'components: [*h]'].join('\n');
+    expect(() => parseComponentVector(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml cannot be read as data \(.*\); a component vector uses no YAML aliases$/);
+  });
+});

@@ -137,7 +137,12 @@ export function parseComponentVector(text: string, source: string): ComponentVec
   if (doc.errors.length) {
     throw new ComponentVectorError(`${source} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); point it at a gardener-landscape-kit component vector (components.yaml)`);
   }
-  const root = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ComponentVectorError(`${source} cannot be read as data (${(e as Error).message.split('\n')[0]}); a component vector uses no YAML aliases`);
+  }
   const fix = 'expected a gardener-landscape-kit component vector: components: [{name: github.com/gardener/gardener, version: v1.146.4}, …]';
   if (!isObj(root) || !Array.isArray(root.components)) throw new ComponentVectorError(`${source} has no components list (${fix})`);
   const seen = new Set<string>();
@@ -197,7 +202,13 @@ export function loadComponentVector(absPath: string, shown: string = absPath): C
   }
   if (!stat.isFile()) throw new ComponentVectorError(`${JSON.stringify(shown)} is not a file (${absPath})`);
   if (stat.size > MAX_VECTOR_BYTES) throw new ComponentVectorError(`${JSON.stringify(shown)} is larger than ${MAX_VECTOR_BYTES} bytes; a component vector is a small YAML file`);
-  const vector = parseComponentVector(fs.readFileSync(absPath, 'utf8'), shown);
+  let text: string;
+  try {
+    text = fs.readFileSync(absPath, 'utf8');
+  } catch (e) {
+    throw new ComponentVectorError(`${JSON.stringify(shown)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); make the file readable`);
+  }
+  const vector = parseComponentVector(text, shown);
   cache.set(absPath, vector);
   return vector;
 }
