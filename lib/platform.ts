@@ -6,7 +6,8 @@ import { FLUX_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { GitRepository } from './flux/sources';
 import { gardenerSection } from './gardener/config';
-import { fluxNamespaceOf, gardenerExternalApis, gardenerExternals } from './gardener/flux';
+import { fluxNamespaceOf, gardenerComponentVersions, gardenerExternalApis, gardenerExternals } from './gardener/flux';
+import { ExpectedComponentVersion } from './gardener/vector';
 import { GardenerSecrets } from './gardener/secrets';
 import { GardenerTree } from './gardener/tree';
 import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
@@ -28,10 +29,11 @@ export interface ManagementRepositoryProps {
  * decrypts, the Git credentials), the Gardenlet API (served by gardener-apiserver in the virtual
  * garden, not by a CRD), plus the config's own `check` declarations.
  */
-export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[] } {
+export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; componentVector: ExpectedComponentVersion[] } {
   return {
     external: [`Secret/*/${c.sops.secretName}`, `Secret/${fluxNamespaceOf(c)}/${c.git.credentialsSecret}`, ...gardenerExternals(c), ...c.check.external],
     externalCrds: [...gardenerExternalApis(c), ...c.check.externalCrds],
+    componentVector: gardenerComponentVersions(c),
   };
 }
 

@@ -13,6 +13,7 @@ import { PlatformConfig } from '../lib/config/types';
 import {
   ComponentVector,
   DEFAULT_COMPONENT_VECTOR,
+  expectedComponentVersions,
   extensionComponent,
   findComponent,
   GARDENER_COMPONENT,
@@ -273,5 +274,21 @@ describe('hostile vector files', () => {
   test('fails on an alias bomb with one error, no crash', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), 'components: [*h]'].join('\n');
     expect(() => parseComponentVector(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml cannot be read as data \(.*\); a component vector uses no YAML aliases$/);
+  });
+});
+
+describe('expectedComponentVersions (what check compares the tree with)', () => {
+  test('lists each component with its chart names at its version, the Gardener release with operator and gardenlet', () => {
+    const e = expectedComponentVersions(DEFAULT_COMPONENT_VECTOR);
+    expect(e.find((c) => c.component === GARDENER_COMPONENT)).toStrictEqual({ component: GARDENER_COMPONENT, version: 'v1.146.4', charts: ['gardenlet', 'operator'], configKey: 'gardener.componentVector' });
+    expect(e.find((c) => c.component === extensionComponent('provider-aws'))!.charts).toStrictEqual(['admission-aws-application', 'admission-aws-runtime', 'provider-aws']);
+    // Every chart reference of the example tree has the version the list pins for its chart.
+    const byChart = new Map(e.flatMap((c) => c.charts.map((ch) => [ch, c.version] as const)));
+    const refs = treeRefs(objects(synthesize(loadConfig(EXAMPLE))));
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) {
+      const chart = r.ref.slice(r.ref.lastIndexOf('/') + 1, r.ref.lastIndexOf(':'));
+      expect({ chart, version: r.ref.slice(r.ref.lastIndexOf(':') + 1) }).toStrictEqual({ chart, version: byChart.get(chart) });
+    }
   });
 });

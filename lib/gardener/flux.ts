@@ -2,6 +2,7 @@
 import { FLUX_NAMESPACE } from '../config/defaults';
 import { HealthCheckExpr } from '../flux/stage';
 import { GARDEN_NAMESPACE } from './defaults';
+import { ExpectedComponentVersion, expectedComponentVersions, resolveComponentVector } from './vector';
 import { GARDENER_INTERNAL_ACCESS_SECRET } from './virtual-garden-access';
 
 /** What `flux bootstrap` creates by default: the namespace of a Gardener-only tree's Flux objects. */
@@ -37,4 +38,10 @@ export function gardenerExternals(c: { readonly gardener?: unknown }): string[] 
 /** API groups gardener-apiserver serves in the virtual garden (no CRDs): the Gardenlet, CloudProfiles, Projects. */
 export function gardenerExternalApis(c: { readonly gardener?: unknown }): string[] {
   return c.gardener ? ['seedmanagement.gardener.cloud', 'core.gardener.cloud'] : [];
+}
+
+/** The version set of an enabled gardener section, as `check` compares it (rule component-version). */
+export function gardenerComponentVersions(c: { readonly baseDir: string; readonly gardener?: unknown }): ExpectedComponentVersion[] {
+  const g = c.gardener as { readonly enabled?: boolean; readonly componentVector?: string } | undefined;
+  return g && g.enabled !== false ? expectedComponentVersions(resolveComponentVector(c.baseDir, g.componentVector)) : [];
 }

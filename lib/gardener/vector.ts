@@ -278,3 +278,29 @@ export function resolveComponentVector(baseDir: string, file: string | undefined
   if (file === undefined) return DEFAULT_COMPONENT_VECTOR;
   return loadComponentVector(path.resolve(baseDir, file), file);
 }
+
+/** A component of the version set as `check` compares it: the chart names it ships, at its version. */
+export interface ExpectedComponentVersion {
+  readonly component: string;
+  readonly version: string;
+  /** Chart names (the last path segment of each helmChart repository). */
+  readonly charts: readonly string[];
+  /** The config key that selects the version set. */
+  readonly configKey?: string;
+}
+
+/**
+ * What `check` (rule component-version) needs to verify that every chart of the tree is deployed
+ * at the version the vector pins. Components without charts are left out.
+ */
+export function expectedComponentVersions(v: ComponentVector, configKey = 'gardener.componentVector'): ExpectedComponentVersion[] {
+  const out: ExpectedComponentVersion[] = [];
+  for (const c of v.components) {
+    const charts = Object.values(c.resources)
+      .filter((r) => r.helmChart && (r.helmChart.tag === undefined || r.helmChart.tag === c.version))
+      .map((r) => r.helmChart!.repository.slice(r.helmChart!.repository.lastIndexOf('/') + 1));
+    if (c.name === GARDENER_COMPONENT) for (const chart of ['operator', 'gardenlet']) if (!charts.includes(chart)) charts.push(chart);
+    if (charts.length) out.push({ component: c.name, version: c.version, charts: [...new Set(charts)].sort(), configKey });
+  }
+  return out;
+}
