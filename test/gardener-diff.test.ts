@@ -18,10 +18,10 @@ const testShared = fs.existsSync(V146) ? test : test.skip;
 
 type Obj = Record<string, any>;
 
-/** The CRD directories of the TreeCheck plugin in cdk8s.yaml (what `check` and the synth use by default), absolute. */
+/** The CRD directories of the check plugin in cdk8s.yaml (what `check` and the synth use by default), absolute. */
 function checkCrdDirs(): string[] {
   const cdk8s = YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
-  const v = cdk8s.validations.find((x: Obj) => x.class === 'TreeCheck');
+  const v = cdk8s.validations.find((x: Obj) => Array.isArray(x.properties?.crdDirs));
   return (v.properties.crdDirs as string[]).map((d) => path.resolve(ROOT, d));
 }
 
