@@ -309,6 +309,15 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     for (const m of boot.matchAll(/\b(docs\/[\w.-]+\.md)/g)) expect(fs.existsSync(path.join(ROOT, m[1]))).toBe(true);
   });
 
+  test('the README and docs/gardener.md link only to documents that exist', () => {
+    for (const doc of ['README.md', 'docs/gardener.md']) {
+      const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+      const links = [...text.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)].map((m) => path.resolve(path.dirname(path.join(ROOT, doc)), m[1]));
+      const mentioned = [...text.matchAll(/(?<![\w/.-])(docs\/[\w.-]+\.md)\b/g)].map((m) => path.join(ROOT, m[1]));
+      for (const f of [...links, ...mentioned]) expect({ doc, f, exists: fs.existsSync(f) }).toStrictEqual({ doc, f, exists: true });
+    }
+  });
+
   test('is deterministic', () => {
     const again = example();
     expect(again.map((f) => [f.path, f.content.toString()])).toStrictEqual(files.map((f) => [f.path, f.content.toString()]));
