@@ -304,6 +304,8 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(boot).toContain('networking.resources.gardener.cloud/to-garden-virtual-garden-kube-apiserver-tcp-443');
     expect(boot).toContain('flux bootstrap git --url=https://git.example.com/platform/garden.git --branch=main \\\n  --namespace=flux-system');
     expect(boot).not.toMatch(/virtual-garden-kubeconfig|--from-file=kubeconfig/);
+    // Nothing is decrypted in namespace garden here (the credentials are referenced by name).
+    expect(boot).not.toContain('kubectl -n garden create secret generic sops-age');
     expect(boot).not.toContain('kommander');
     // It links only to documents that exist.
     for (const m of boot.matchAll(/\b(docs\/[\w.-]+\.md)/g)) expect(fs.existsSync(path.join(ROOT, m[1]))).toBe(true);
@@ -405,6 +407,9 @@ describe('credentials committed with SOPS', () => {
       expect(stages.get(s)!.spec.decryption).toStrictEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
     }
     expect(stages.get('gardener-pre-gardener')!.spec.decryption).toBeUndefined();
+    // The virtual-garden stage lives in garden: BOOTSTRAP.md puts the age identity there too.
+    expect(stages.get('gardener-virtual-garden')!.spec.kubeConfig.secretRef.name).toBe('shoot-access-flux');
+    expect(content('BOOTSTRAP.md')).toContain('kubectl -n garden create secret generic sops-age --from-file=age.agekey=./age.agekey');
     expect(YAML.parse(content('gardener/configuration/kustomization.yaml')!).resources).toContain('secret-garden-dns-route53.sops.yaml');
   });
 

@@ -27,16 +27,20 @@ export function gardenerBootstrapLines(c: PlatformConfig, title: string): string
   ];
   const refs = existing.filter(([, r]) => r?.secretName !== undefined) as [string, CredentialsRef][];
   const lines = [`## ${title}`, ''];
-  lines.push(
-    `Stages \`gardener-virtual-garden-rbac\` and \`gardener-virtual-garden\` are Kustomizations in namespace \`${GARDEN_NAMESPACE}\` (Flux reads their`,
-    `kubeconfig Secrets there; the tree creates the namespace). The latter decrypts SOPS files, so it needs the age identity there too:`,
-    '',
-    '```sh',
-    `kubectl create namespace ${GARDEN_NAMESPACE}`,
-    `kubectl -n ${GARDEN_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
-    '```',
-    '',
-  );
+  // Stage gardener-virtual-garden (namespace garden) decrypts the SOPS files it applies into the virtual garden.
+  const decrypts = [g.dns.credentials, g.backups?.credentials].some((r) => r?.sopsFile !== undefined);
+  if (decrypts) {
+    lines.push(
+      `Stage \`gardener-virtual-garden\` is a Kustomization in namespace \`${GARDEN_NAMESPACE}\` (Flux reads its kubeconfig Secret there) and`,
+      'decrypts the credentials it applies into the virtual garden, so the age identity is needed there too (the tree adopts the namespace):',
+      '',
+      '```sh',
+      `kubectl create namespace ${GARDEN_NAMESPACE}`,
+      `kubectl -n ${GARDEN_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
+      '```',
+      '',
+    );
+  }
   if (refs.length) {
     lines.push(
       `The landscape references Secrets that are not in Git. Create them in namespace \`${GARDEN_NAMESPACE}\` of the base cluster before stage`,
