@@ -276,3 +276,13 @@ describe('helpers', () => {
     expect(parseSopsPath('secrets/garden/sub/dns.sops.yaml')).toBeUndefined();
   });
 });
+
+describe('the gardener section: Kubernetes versions of the modelled release', () => {
+  test('fails on a virtual garden or CloudProfile version Gardener v1.146 does not support', () => {
+    const profile = { ...minimal().cloudProfiles.aws, kubernetesVersions: ['1.33.5', '1.31.9'] };
+    expect(problems(section({ virtualGarden: { kubernetesVersion: '1.30.4' }, cloudProfiles: { aws: profile } }))).toStrictEqual([
+      'gardener.cloudProfiles.aws.kubernetesVersions[1]: "1.31.9" is not supported (Gardener 1.146 supports Kubernetes 1.32 to 1.36; remove it or use e.g. 1.33.5)',
+      'gardener.virtualGarden.kubernetesVersion: "1.30.4" is not supported (Gardener 1.146 supports Kubernetes 1.32 to 1.36; e.g. 1.33.5)',
+    ]);
+  });
+});

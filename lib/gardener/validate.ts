@@ -15,7 +15,10 @@ import {
   EXTERNAL_DNS_MANAGEMENT_COMPONENT,
   extensionChartRefs,
   extensionComponent,
+  isSupportedKubernetesVersion,
+  MODELLED_GARDENER_MINOR,
   resolveComponentVector,
+  SUPPORTED_KUBERNETES_MINORS,
 } from './vector';
 
 type Obj = Record<string, unknown>;
@@ -230,6 +233,18 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
         'needs a default ACME issuer: set gardener.issuer.acme (used for it too), or gardener.extensions.shoot-cert-service.values.certificateConfig',
       ),
     );
+  }
+
+  // Kubernetes versions the modelled Gardener release supports (gardens, seeds and shoots).
+  const unsupported = (v: unknown) => typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) && !isSupportedKubernetesVersion(v);
+  const supported = `Gardener ${MODELLED_GARDENER_MINOR} supports Kubernetes ${SUPPORTED_KUBERNETES_MINORS[0]} to ${SUPPORTED_KUBERNETES_MINORS[SUPPORTED_KUBERNETES_MINORS.length - 1]}`;
+  const vg = isObj(g.virtualGarden) ? g.virtualGarden : {};
+  if (unsupported(vg.kubernetesVersion)) out.push(problem(at('virtualGarden', 'kubernetesVersion'), `${show(vg.kubernetesVersion)} is not supported (${supported}; e.g. 1.33.5)`));
+  for (const [n, p] of Object.entries(isObj(g.cloudProfiles) ? g.cloudProfiles : {})) {
+    if (!isObj(p) || !Array.isArray(p.kubernetesVersions)) continue;
+    p.kubernetesVersions.forEach((v, i) => {
+      if (unsupported(v)) out.push(problem(at('cloudProfiles', n, 'kubernetesVersions', i), `${show(v)} is not supported (${supported}; remove it or use e.g. 1.33.5)`));
+    });
   }
 
   // Garden content: a CloudProfile per provider extension, each of a served type; at least one Project.

@@ -54,6 +54,18 @@ export const extensionComponent = (name: string): string => `github.com/gardener
 export const MODELLED_GARDENER_MINOR = '1.146';
 export const MODELLED_GARDENER_VERSION = 'v1.146.4';
 
+/**
+ * Kubernetes minors the modelled release supports for gardens, seeds and shoots
+ * (`pkg/utils/validation/kubernetesversion/version.go` `SupportedVersions` at gardener v1.146.4).
+ */
+export const SUPPORTED_KUBERNETES_MINORS: readonly string[] = ['1.32', '1.33', '1.34', '1.35', '1.36'];
+
+/** True when `version` (e.g. `1.33.5`) is of a supported minor. */
+export function isSupportedKubernetesVersion(version: string): boolean {
+  const m = /^v?(\d+\.\d+)\./.exec(version);
+  return !!m && SUPPORTED_KUBERNETES_MINORS.includes(m[1]);
+}
+
 const REGISTRY = 'europe-docker.pkg.dev/gardener-project';
 
 /**
