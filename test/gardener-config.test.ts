@@ -88,7 +88,7 @@ describe('the gardener section: valid configs', () => {
       highAvailability: false,
       dashboard: true,
     });
-    expect(g.seed).toStrictEqual({ name: 'initial-seed', schedulingVisible: true });
+    expect(g.seed).toStrictEqual({ name: 'initial-seed', schedulingVisible: true, protected: false });
     // No version anywhere in the config: the component vector (built in by default) pins them.
     expect(g.componentVector).toBeUndefined();
     expect(g.extensions).toStrictEqual({ 'provider-aws': { enabled: true, values: {} } });

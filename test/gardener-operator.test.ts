@@ -44,13 +44,13 @@ describe('the Gardenlet seed has the shape of the v1.146.4 Seed API', () => {
   const seed = gardenlet.spec.config.seedConfig;
 
   testShared('every field it sets is one of example/50-seed.yaml at v1.146.4 (or a documented optional one of the same API)', () => {
-    // GIVEN the Seed example of the pinned release
+    // GIVEN the Seed example of the pinned release (its optional fields commented out: shootDefaults, taints)
     const example = YAML.parseAllDocuments(fs.readFileSync(path.join(V146, '50-seed.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o?.kind === 'Seed');
     const known = new Set(leafPaths(example.spec));
     // Optional fields the example shows commented out (networks.shootDefaults) or that
     // pkg/apis/core/v1beta1/types_seed.go@v1.146.4 declares next to dns.internal with the same
     // type (dns.defaults: []SeedDNSProviderConfig, the shape of dns.internal).
-    for (const p of ['networks.shootDefaults.pods', 'networks.shootDefaults.services']) known.add(p);
+    for (const p of ['networks.shootDefaults.pods', 'networks.shootDefaults.services', 'taints.key']) known.add(p);
     for (const p of [...known].filter((k) => k.startsWith('dns.internal.'))) known.add(p.replace('dns.internal.', 'dns.defaults.'));
     // WHEN the emitted seed's fields are listed THEN each exists in the API
     const unknown = leafPaths(seed.spec).filter((p) => !known.has(p));
@@ -172,5 +172,16 @@ describe('optional OIDC for the virtual garden API server and the dashboard', ()
   testShared('the Garden with OIDC is valid against the v1.146.4 operator CRD', () => {
     const registry = SchemaRegistry.fromPaths([V146]);
     expect(registry.validate(objs.find((o) => o.kind === 'Garden')!)).toStrictEqual({ status: 'ok' });
+  });
+});
+
+describe('a protected first seed', () => {
+  test('gardener.seed.protected taints the seed seed.gardener.cloud/protected', () => {
+    const raw = YAML.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+    raw.gardener.seed.protected = true;
+    const gardenlet = YAML.parse(synthesize(parseConfig(raw, path.dirname(EXAMPLE))).find((f) => f.path === 'gardener/virtual-garden/gardenlet-initial-seed.yaml')!.content.toString());
+    expect(gardenlet.spec.config.seedConfig.spec.taints).toStrictEqual([{ key: 'seed.gardener.cloud/protected' }]);
+    // Unprotected by default: the example's only seed serves every project.
+    expect(all.find((o) => o.kind === 'Gardenlet')!.spec.config.seedConfig.spec.taints).toBeUndefined();
   });
 });

@@ -148,6 +148,8 @@ export interface GardenerSeedConfig {
   readonly shootDefaults?: { readonly pods: string; readonly services: string };
   /** Seed is visible to the scheduler. @default true */
   readonly schedulingVisible: boolean;
+  /** Taint `seed.gardener.cloud/protected` (only `garden`-project shoots). @default false */
+  readonly protected: boolean;
 }
 
 /** A resource an extension serves (`Extension.spec.resources[]`). */

@@ -245,6 +245,7 @@ export class OperatorGardenerStage implements GardenerStageModule {
           scheduling: { visible: g.seed.schedulingVisible },
           verticalPodAutoscaler: { enabled: !g.baseCluster.hasVerticalPodAutoscaler },
         },
+        taints: g.seed.protected ? [{ key: 'seed.gardener.cloud/protected' }] : undefined,
       },
     });
     return { stages: { operator, garden: gardenStage, 'virtual-garden-access': access, 'virtual-garden-rbac': rbac, 'virtual-garden': virtual } };

@@ -248,6 +248,10 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
           { description: 'Default networks of shoots scheduled to this seed.', optional: true, defaultDoc: '- none' },
         ),
         schedulingVisible: s.boolean({ description: 'The scheduler may place shoots on this seed.', default: true }),
+        protected: s.boolean({
+          description: 'Taint the seed `seed.gardener.cloud/protected`: only shoots of the `garden` project may use it (the upstream setup guide\'s recommendation for the first seed once other seeds exist).',
+          default: false,
+        }),
       },
       { description: 'The first seed: the base cluster, registered by a `Gardenlet`.' },
     ),
