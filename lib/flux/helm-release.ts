@@ -1,8 +1,8 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as helm from '../../imports/helm.toolkit.fluxcd.io';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
 import { HelmRepository, OciRepository } from './sources';
+import { lazyValue } from '../tree/lazy';
 
 /** A `valuesFrom` entry. Flux resolves it in the HelmRelease's own namespace. */
 export interface ValuesReference {
@@ -16,6 +16,7 @@ export interface ValuesReference {
   readonly optional?: boolean;
 }
 
+/** Install or upgrade remediation of a HelmRelease (`spec.install.remediation` / `spec.upgrade.remediation`). */
 export interface RemediationProps {
   /** Retries before giving up (-1: forever). @default 3 */
   readonly retries?: number;
@@ -23,6 +24,7 @@ export interface RemediationProps {
   readonly remediateLastFailure?: boolean;
 }
 
+/** Props of `HelmRelease`. */
 export interface HelmReleaseProps {
   /** metadata.name */
   readonly name: string;
@@ -145,12 +147,9 @@ export class HelmRelease extends Construct {
             remediateLastFailure: props.upgradeRemediation?.remediateLastFailure ?? true,
           },
         },
-        dependsOn: Lazy.any({
-          produce: () =>
-            this.dependencies.length
-              ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
-              : undefined,
-        }) as any,
+        dependsOn: lazyValue<helm.HelmReleaseSpecDependsOn[]>(() =>
+          this.dependencies.length ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace })) : undefined,
+        ),
         values,
         valuesFrom: props.valuesFrom?.length
           ? props.valuesFrom.map((v) => ({
