@@ -282,7 +282,7 @@ describe('hostile vector files', () => {
 describe('expectedComponentVersions (what check compares the tree with)', () => {
   test('lists each component with its chart names at its version, the Gardener release with operator and gardenlet', () => {
     const e = expectedComponentVersions(DEFAULT_COMPONENT_VECTOR);
-    expect(e.find((c) => c.component === GARDENER_COMPONENT)).toStrictEqual({ component: GARDENER_COMPONENT, version: 'v1.146.4', charts: ['gardenlet', 'operator'], configKey: 'gardener.componentVector' });
+    expect(e.find((c) => c.component === GARDENER_COMPONENT)).toStrictEqual({ component: GARDENER_COMPONENT, version: 'v1.146.4', charts: ['gardenlet', 'operator'] });
     expect(e.find((c) => c.component === extensionComponent('provider-aws'))!.charts).toStrictEqual(['admission-aws-application', 'admission-aws-runtime', 'provider-aws']);
     // Every chart reference of the example tree has the version the list pins for its chart.
     const byChart = new Map(e.flatMap((c) => c.charts.map((ch) => [ch, c.version] as const)));

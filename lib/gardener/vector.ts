@@ -297,7 +297,7 @@ export interface ExpectedComponentVersion {
   readonly version: string;
   /** Chart names (the last path segment of each helmChart repository). */
   readonly charts: readonly string[];
-  /** The config key that selects the version set. */
+  /** The config key that sets the version, when one does (none: the vector decides). @default - none */
   readonly configKey?: string;
 }
 
@@ -305,14 +305,14 @@ export interface ExpectedComponentVersion {
  * What `check` (rule component-version) needs to verify that every chart of the tree is deployed
  * at the version the vector pins. Components without charts are left out.
  */
-export function expectedComponentVersions(v: ComponentVector, configKey = 'gardener.componentVector'): ExpectedComponentVersion[] {
+export function expectedComponentVersions(v: ComponentVector): ExpectedComponentVersion[] {
   const out: ExpectedComponentVersion[] = [];
   for (const c of v.components) {
     const charts = Object.values(c.resources)
       .filter((r) => r.helmChart && (r.helmChart.tag === undefined || r.helmChart.tag === c.version))
       .map((r) => r.helmChart!.repository.slice(r.helmChart!.repository.lastIndexOf('/') + 1));
     if (c.name === GARDENER_COMPONENT) for (const chart of ['operator', 'gardenlet']) if (!charts.includes(chart)) charts.push(chart);
-    if (charts.length) out.push({ component: c.name, version: c.version, charts: [...new Set(charts)].sort(), configKey });
+    if (charts.length) out.push({ component: c.name, version: c.version, charts: [...new Set(charts)].sort() });
   }
   return out;
 }
