@@ -6,6 +6,7 @@ import * as YAML from 'yaml';
 import { parseConfig } from '../lib/config/load';
 import { ManagementRepository } from '../lib/platform';
 import { RenderedFile, renderTree } from '../lib/tree/render';
+import { itIfShared } from './support/shared';
 
 const ROOT = path.resolve(__dirname, '..');
 const FLUX_INSTALL = path.resolve(ROOT, '..', 'shared', 'crds', 'flux', 'flux-v2.9.4-install.yaml');
@@ -157,7 +158,7 @@ describe('KommanderTree', () => {
     expect(stages(files).get('kommander-core-appdeployments').spec.wait).toBe(false);
   });
 
-  test('manifest mode includes the flux install manifest in kommander-flux, never pruned', () => {
+  itIfShared('crds', 'flux', 'flux-v2.9.4-install.yaml')('manifest mode includes the flux install manifest in kommander-flux, never pruned', () => {
     const files = synth({ ...MINIMAL, flux: { mode: 'manifest', installManifest: path.relative(ROOT, FLUX_INSTALL) } });
     const flux = objects(files, 'kommander/flux/');
     expect(flux.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toStrictEqual([

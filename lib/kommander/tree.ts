@@ -33,6 +33,7 @@ export const CATALOG_LABELS = {
   project: 'kommander.d2iq.io/project-default-catalog-repository',
 } as const;
 
+/** Props of `KommanderTree`. */
 export interface KommanderTreeProps {
   readonly config: PlatformConfig;
   /** The GitRepository the stage Kustomizations read (the root sync source). */
