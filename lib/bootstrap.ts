@@ -2,6 +2,8 @@ import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { gardenerBootstrapLines } from './gardener/bootstrap';
 
+import { shellQuote } from './config/paths';
+
 /**
  * `BOOTSTRAP.md`: the few objects that must be applied by hand once, with exact commands.
  * Everything else is reconciled by Flux from Git.
@@ -19,12 +21,12 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     '',
   );
   const kommander = c.kommander.enabled;
-  step('1. Namespaces', ['```sh', `kubectl create namespace ${ns}`, ...(kommander ? [`kubectl create namespace ${KOMMANDER_NAMESPACE}`] : []), '```']);
+  step('1. Namespaces', ['```sh', `kubectl create namespace ${q(ns)}`, ...(kommander ? [`kubectl create namespace ${q(KOMMANDER_NAMESPACE)}`] : []), '```']);
   step('2. Git credentials', [
     `Flux reads the repository with Secret \`${ns}/${c.git.credentialsSecret}\` (keys \`username\`, \`password\`; for SSH \`identity\`, \`known_hosts\`).`,
     '',
     '```sh',
-    `kubectl -n ${ns} create secret generic ${c.git.credentialsSecret} \\`,
+    `kubectl -n ${q(ns)} create secret generic ${q(c.git.credentialsSecret)} \\`,
     '  --from-literal=username="$GIT_USERNAME" --from-literal=password="$GIT_PASSWORD"',
     '```',
     '',
@@ -35,8 +37,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     `${kommander ? `Kommander reads it in \`${KOMMANDER_NAMESPACE}\`. ` : ''}Recipients: ${c.sops.ageRecipients.length ? c.sops.ageRecipients.map((r) => `\`${r}\``).join(', ') : '(none configured)'}.`,
     '',
     '```sh',
-    `kubectl -n ${ns} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
-    ...(kommander ? [`kubectl -n ${KOMMANDER_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`] : []),
+    `kubectl -n ${q(ns)} create secret generic ${q(c.sops.secretName)} --from-file=${q(`${c.sops.secretKey}=./age.agekey`)}`,
+    ...(kommander ? [`kubectl -n ${q(KOMMANDER_NAMESPACE)} create secret generic ${q(c.sops.secretName)} --from-file=${q(`${c.sops.secretKey}=./age.agekey`)}`] : []),
     '```',
   ]);
   if (c.flux.mode === 'bootstrap') {
@@ -44,8 +46,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
       `Install Flux ${c.flux.version} and create the root sync objects (GitRepository and Kustomization \`${ns}/${ns}\`):`,
       '',
       '```sh',
-      `flux bootstrap git --url=${url} --branch=${c.git.branch} \\`,
-      `  --namespace=${ns} --path=${rootPath} --secret-name=${c.git.credentialsSecret} --token-auth`,
+      `flux bootstrap git --url=${q(url)} --branch=${q(c.git.branch)} \\`,
+      `  --namespace=${q(ns)} --path=${q(rootPath)} --secret-name=${q(c.git.credentialsSecret)} --token-auth`,
       '```',
       '',
       `\`flux bootstrap\` commits \`${rootPath}/${ns}/\` (its components and sync manifests). The tree adopts the sync`,
@@ -67,8 +69,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     'Point Flux at this repository (a no-op after `flux bootstrap`, which created the same objects):',
     '',
     '```sh',
-    `kubectl apply -f ${rootPath}/gitrepository-${ns}.yaml -f ${rootPath}/kustomization-${ns}.yaml`,
-    `flux -n ${ns} get kustomizations --watch`,
+    `kubectl apply -f ${q(`${rootPath}/gitrepository-${ns}.yaml`)} -f ${q(`${rootPath}/kustomization-${ns}.yaml`)}`,
+    `flux -n ${q(ns)} get kustomizations --watch`,
     '```',
   ]);
   if (c.kommander.enabled && c.gitea.enabled && c.gitea.hostsManagementRepository) {
@@ -82,4 +84,9 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
   const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;
   lines.push(...gardenerBootstrapLines(c, `${gitea ? 7 : 6}. The Gardener landscape`));
   return lines.join('\n');
+}
+
+/** Shell-quotes a value of a command (`always`: quote even plain words, for JSON pieces). */
+function q(value: string, always = false): string {
+  return always ? `'${value.replace(/'/g, `'\\''`)}'` : shellQuote(value);
 }

@@ -18,6 +18,7 @@ import { Folder, TreeFile } from './tree/folder';
 /** Name of the root sync objects: `flux bootstrap` names them after the Flux namespace. */
 export const ROOT_SYNC_NAME = FLUX_NAMESPACE;
 
+/** Props of `ManagementRepository`. */
 export interface ManagementRepositoryProps {
   readonly config: PlatformConfig;
   /** Checks each encrypted file under `secrets/`. */

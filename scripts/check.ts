@@ -1,6 +1,6 @@
 /**
- * `npm run check [-- [<dir>] [--crds <dir>]… [--external-crds g1,g2] [--external Kind/ns/name,…]
- *                     [--no-kustomize] [--config platform.yaml] [--json]]`
+ * `npm run -s check -- [--output <dir>] [--config <file>] [--crds <dir>]… [--external-crds g1,g2]
+ *                     [--external Kind/ns/name,…] [--no-kustomize] [--json]` (`--help`: CHECK_COMMAND)
  *
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
@@ -11,8 +11,32 @@
  * Exit codes: 0 clean, 1 findings, 2 usage error.
  */
 import * as fs from 'fs';
+import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand } from '../lib/args';
 import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
 import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
+import { errorText, requireTreeDir } from '../lib/inputs';
+import { DEFAULT_LIMITS, readBoundedFile } from '../lib/yaml-bounds';
+
+export const CHECK_COMMAND: CommandSpec = {
+  name: 'check',
+  summary: 'validate a synthesized tree offline (CRD schemas, the Flux graph, the secrets guards, kubectl kustomize)',
+  positional: { name: 'dir', help: 'the tree to check (same as --output)' },
+  flags: [
+    CONFIG_FLAG,
+    outputFlag('the synthesized tree to check (default dist)'),
+    { name: 'crds', value: 'dir', repeatable: true, help: 'CRD directories for the schema rule (default: the crdDirs of the validation plugin in cdk8s.yaml)' },
+    { name: 'external-crds', value: 'groups', repeatable: true, help: 'API groups whose CRDs are installed outside the tree' },
+    { name: 'external', value: 'Kind/ns/name', repeatable: true, help: 'objects created outside the tree' },
+    { name: 'no-kustomize', help: 'skip `kubectl kustomize` of the stage folders' },
+    { name: 'json', help: 'print the result as JSON' },
+  ],
+  exitCodes: [
+    [0, 'clean'],
+    [1, 'findings (printed, one per problem, with the fix)'],
+    [2, 'usage error, or the tree does not exist'],
+  ],
+  details: 'Objects and CRD groups outside the tree also come from the config (`check:` and what the config implies, see checkDeclarations in lib/platform.ts).',
+};
 
 interface Args {
   dir: string;
@@ -24,35 +48,16 @@ interface Args {
   json: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: 'dist', crdDirs: [], externalCrds: [], external: [], kustomize: true, config: process.env.PLATFORM_CONFIG || 'platform.yaml', json: false };
-  let dirSet = false;
-  const list = (v: string | undefined, flag: string) => {
-    if (!v) throw new Error(`${flag} needs a value`);
-    return v.split(',').map((s) => s.trim()).filter(Boolean);
+function toArgs(p: ParsedArgs): Args {
+  return {
+    dir: p.string('output') ?? p.positionals[0] ?? 'dist',
+    crdDirs: p.list('crds'),
+    externalCrds: p.list('external-crds'),
+    external: p.list('external'),
+    kustomize: !p.flag('no-kustomize'),
+    config: p.config(),
+    json: p.flag('json'),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    if (x === '--crds') {
-      // `--crds a b c` and `--crds a --crds b` both work
-      const start = i;
-      while (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) a.crdDirs.push(argv[++i]);
-      if (i === start) throw new Error('--crds needs at least one directory');
-    } else if (x.startsWith('--crds=')) a.crdDirs.push(...list(x.slice(7), '--crds'));
-    else if (x === '--external-crds') a.externalCrds.push(...list(argv[++i], x));
-    else if (x.startsWith('--external-crds=')) a.externalCrds.push(...list(x.slice(16), '--external-crds'));
-    else if (x === '--external') a.external.push(...list(argv[++i], x));
-    else if (x.startsWith('--external=')) a.external.push(...list(x.slice(11), '--external'));
-    else if (x === '--no-kustomize') a.kustomize = false;
-    else if (x === '--config') a.config = argv[++i];
-    else if (x === '--json') a.json = true;
-    else if (x === '--dir') a.dir = argv[++i];
-    else if (!x.startsWith('--') && !dirSet) {
-      a.dir = x;
-      dirSet = true;
-    } else throw new Error(`unknown argument "${x}"`);
-  }
-  return a;
 }
 
 /** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:`. */
@@ -61,23 +66,21 @@ function pluginCrdDirs(file: string): string[] {
   const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
   if (!isObject(doc)) return [];
   for (const v of asArray(doc.validations)) {
-    if (isObject(v) && v.class === 'TreeCheck' && isObject(v.properties)) {
+    if (isObject(v) && (v.class === 'TreeCheck' || v.class === 'SynthCheck') && isObject(v.properties)) {
       return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
     }
   }
   return [];
 }
 
-async function main(): Promise<number> {
-  let args: Args;
+async function main(parsed: ParsedArgs): Promise<number> {
+  const args = toArgs(parsed);
   try {
-    args = parseArgs(process.argv.slice(2));
+    requireTreeDir(args.dir, "the tree", { hint: 'run npm run synth first, or pass the tree folder' });
+    // the config is read with synth's bounds (a FIFO or /dev/zero must not hang the check)
+    if (fs.existsSync(args.config)) readBoundedFile(args.config, DEFAULT_LIMITS.maxBytes, 'the config file');
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run check -- [<dir>] [--crds <dir>…] [--external-crds g1,g2] [--external Kind/ns/name,…] [--no-kustomize] [--config platform.yaml] [--json]\n`);
-    return 2;
-  }
-  if (!fs.existsSync(args.dir)) {
-    process.stderr.write(`error: ${args.dir} does not exist (run npm run synth first, or pass the tree folder)\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
@@ -120,12 +123,12 @@ async function main(): Promise<number> {
   return 1;
 }
 
-main().then(
+runCommand(CHECK_COMMAND, process.argv.slice(2), main).then(
   (code) => {
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     process.exitCode = 2;
   },
 );

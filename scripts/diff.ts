@@ -1,83 +1,84 @@
 /**
- * `npm run diff [-- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>]]`
+ * `npm run -s diff -- [--config <file>] [--output <dir>] [--base <git-ref>] [--format text|markdown] [--head <dir>]`
  *
- * Compares what a fresh synth of the current config would commit (`node build/main.js --output
- * <tmp>`, or the folder given with --head) against `dist/` at a Git ref (default HEAD), per object
+ * Compares what a fresh synth of the config would commit (in memory, or the folder given with
+ * --head) against `dist/` at a Git ref (default HEAD), per object
  * and grouped by stage: added, changed (field-level), removed (Flux PRUNES them: deleted from the
  * cluster) and recreated (renames, immutable fields). Secrets: only that they changed.
  * Exit codes: 0 no changes, 1 changes, 2 error.
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { readTree } from '../lib/check/tree';
+import * as fs from 'fs';
+import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand, UsageError } from '../lib/args';
+import { synthesize } from '../lib/cli';
+import { ConfigError, loadConfig } from '../lib/config/load';
+import { errorText, InputError, readTreeBounded, requireTreeDir } from '../lib/inputs';
 import { diffTrees, renderDiffMarkdown, renderDiffText } from '../lib/diff';
 import { git, readGitTree } from '../lib/diff/git';
 import { renderRollout } from '../lib/plan';
+
+export const DIFF_COMMAND: CommandSpec = {
+  name: 'diff',
+  summary: 'compare a fresh synth of the config with the committed tree at a Git ref, per object and stage',
+  flags: [
+    CONFIG_FLAG,
+    outputFlag('the committed tree, read at --base from Git (default dist)'),
+    { name: 'base', value: 'git-ref', help: 'the Git ref to compare against (default HEAD)' },
+    { name: 'format', value: 'text|markdown', help: 'text (default), or markdown for a PR comment' },
+    { name: 'head', value: 'dir', help: 'compare this tree instead of a fresh synth of --config' },
+    { name: 'dist', value: 'dir', help: 'same as --output (older name)' },
+  ],
+  exitCodes: [
+    [0, 'no changes'],
+    [1, 'changes (printed: added, changed, removed = pruned by Flux, recreated)'],
+    [2, 'usage error, invalid config, or Git/tree error'],
+  ],
+  details: 'Secrets: only that they changed, never their values.',
+};
 
 interface Args {
   base: string;
   format: 'text' | 'markdown';
   dist: string;
   head?: string;
+  config: string;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { base: 'HEAD', format: 'text', dist: 'dist' };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    const val = () => {
-      const v = x.includes('=') ? x.slice(x.indexOf('=') + 1) : argv[++i];
-      if (!v) throw new Error(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--base' || x.startsWith('--base=')) a.base = val();
-    else if (x === '--format' || x.startsWith('--format=')) {
-      const f = val();
-      if (f !== 'text' && f !== 'markdown') throw new Error(`--format must be text or markdown, not "${f}"`);
-      a.format = f;
-    } else if (x === '--dist' || x.startsWith('--dist=')) a.dist = val();
-    else if (x === '--head' || x.startsWith('--head=')) a.head = val();
-    else throw new Error(`unknown argument "${x}"`);
-  }
-  return a;
+function toArgs(p: ParsedArgs): Args {
+  const f = p.string('format') ?? 'text';
+  if (f !== 'text' && f !== 'markdown') throw new UsageError(`--format must be text or markdown, not "${f}"`);
+  if (p.has('output') && p.has('dist')) throw new UsageError('--output and --dist name the same folder; give one');
+  const head = p.string('head');
+  return { base: p.string('base') ?? 'HEAD', format: f, dist: p.string('output') ?? p.string('dist') ?? 'dist', config: p.config(), ...(head ? { head } : {}) };
 }
 
-function freshSynth(): { dir: string; files: Map<string, string> } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-diff-'));
-  const r = spawnSync(process.execPath, [path.resolve(__dirname, '../main.js'), '--output', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`synth failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
-  return { dir, files: readTree(dir) };
-}
-
-function main(): number {
-  let args: Args;
+/** The files a fresh synth of the config would write (in memory; nothing is written). */
+function freshSynth(configFile: string): Map<string, string> {
   try {
-    args = parseArgs(process.argv.slice(2));
+    return new Map(synthesize(loadConfig(configFile)).map((f) => [f.path, f.content.toString()]));
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\nusage: npm run diff -- [--base <git-ref>] [--format text|markdown] [--dist <dir>] [--head <dir>]\n`);
-    return 2;
+    if (e instanceof ConfigError) throw new Error(`${configFile} has ${e.problems.length} problem(s):\n${e.problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    throw new Error(`synth failed: ${(e as Error).message}`);
   }
+}
+
+function main(parsed: ParsedArgs): number {
+  const args = toArgs(parsed);
   let base: Map<string, string>;
   let head: Map<string, string>;
-  let tmp: string | undefined;
   try {
+    // a revision is handed to git: never one that git could read as an option
+    if (args.base.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(args.base)) throw new InputError([{ file: '--base', message: `${JSON.stringify(args.base)} is not a Git revision (pass a branch, tag or commit, e.g. --base origin/main)` }]);
+    if (fs.existsSync(args.dist) && !fs.statSync(args.dist).isDirectory()) throw new InputError([{ file: args.dist, message: '--dist is a file, not a folder (pass the folder of the tree in Git, e.g. --dist dist)' }]);
     const top = git(['rev-parse', '--show-toplevel']).toString().trim();
     const prefix = path.relative(top, path.resolve(args.dist)).split(path.sep).join('/');
     base = readGitTree(args.base, prefix);
     if (base.size === 0) process.stderr.write(`note: ${prefix}/ does not exist at ${args.base}; everything is new\n`);
-    if (args.head) head = readTree(args.head);
-    else {
-      const s = freshSynth();
-      tmp = s.dir;
-      head = s.files;
-    }
+    if (args.head) head = readTreeBounded(requireTreeDir(args.head, "the --head folder", { hint: 'pass the folder of a synthesized tree, e.g. --head /tmp/tree after npm run synth -- --output /tmp/tree' }));
+    else head = freshSynth(args.config);
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
-  } finally {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
   // ROLLOUT.md is written by `npm run plan`; compare the one it would write.
   if (base.has('ROLLOUT.md') && !head.has('ROLLOUT.md')) head.set('ROLLOUT.md', renderRollout(head));
@@ -86,4 +87,12 @@ function main(): number {
   return report.hasChanges ? 1 : 0;
 }
 
-process.exitCode = main();
+runCommand(DIFF_COMMAND, process.argv.slice(2), main).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  },
+);

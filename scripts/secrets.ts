@@ -66,6 +66,11 @@ Options:
   --identity <file>   age identity file (default: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, .age/age.agekey,
                       ~/.config/sops/age/keys.txt)
   -h, --help          show this text
+
+Exit codes:
+  0  success
+  1  failure (the message names the file and the fix)
+  2  usage error
 `;
 
 /** What the CLI reads and writes; injectable for tests. */

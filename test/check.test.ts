@@ -7,6 +7,7 @@ import { inferOutdir, TreeCheck } from '../lib/check/plugin';
 import { SchemaRegistry } from '../lib/check/schema';
 import { findVarUses, substitute } from '../lib/check/tree';
 import { addFolder, editObject, fluxKs, Obj, sampleTree, SHARED_CRDS, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 const OPTS: CheckOptions = { crdDirs: [SHARED_CRDS], external: ['Secret/*/sops-age'] };
 
@@ -22,7 +23,7 @@ function spec(o: Obj): Obj {
   return o.spec as Obj;
 }
 
-describe('check: the sample tree', () => {
+describeIfShared()('check: the sample tree', () => {
   test('passes the sample tree without findings', () => {
     // GIVEN a well-formed management tree (root, 6 stages, a SOPS Secret, vendored app files)
     const tree = sampleTree();
@@ -34,17 +35,11 @@ describe('check: the sample tree', () => {
 
   test('passes the example config synthesized by the project', () => {
     // GIVEN the tree the synthesizer writes for platform.yaml
-    let files: { path: string; content: string | Buffer }[];
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { synthesize } = require('../lib/cli');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { loadConfig } = require('../lib/config/load');
-      files = synthesize(loadConfig(path.resolve(__dirname, '../platform.yaml')));
-    } catch (e) {
-      console.warn(`SKIPPED: the synthesizer could not build the example tree (${(e as Error).message})`);
-      return;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { synthesize } = require('../lib/cli');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadConfig } = require('../lib/config/load');
+    const files: { path: string; content: string | Buffer }[] = synthesize(loadConfig(path.resolve(__dirname, '../platform.yaml')));
     const tree: Tree = new Map(files.map((f) => [f.path, f.content.toString()]));
     // WHEN it is checked (the age key Secret is created at bootstrap, as the config says)
     const declared = readCheckConfig(path.resolve(__dirname, '../platform.yaml'));
@@ -54,7 +49,7 @@ describe('check: the sample tree', () => {
   });
 });
 
-describe('check: schema', () => {
+describeIfShared()('check: schema', () => {
   test('fails an unknown field, naming the file, the object and the field', () => {
     // GIVEN a HelmRelease with a field the CRD does not define
     const tree = sampleTree();
@@ -161,7 +156,7 @@ describe('check: schema', () => {
   });
 });
 
-describe('check: Flux graph', () => {
+describeIfShared()('check: Flux graph', () => {
   test('fails a Kustomization path that does not exist', () => {
     // GIVEN a stage pointing at a folder that is not in the tree
     const tree = sampleTree();
@@ -348,7 +343,7 @@ describe('check: Flux graph', () => {
   });
 });
 
-describe('check: secrets', () => {
+describeIfShared()('check: secrets', () => {
   test('fails a plaintext Secret anywhere in the tree (also in files no Kustomization applies)', () => {
     // GIVEN a plaintext Secret among the vendored application files
     const tree = sampleTree();
@@ -394,7 +389,7 @@ describe('check: secrets', () => {
   });
 });
 
-describe('check: kustomize', () => {
+describeIfShared()('check: kustomize', () => {
   const kubectl = findKubectl();
   if (!kubectl) console.warn('SKIPPING kubectl kustomize tests LOUDLY: kubectl is not on PATH (install kubernetes-client)');
   const itK = kubectl ? test : test.skip;
@@ -424,7 +419,7 @@ describe('check: kustomize', () => {
   });
 });
 
-describe('check: cdk8s validation plugin', () => {
+describeIfShared()('check: cdk8s validation plugin', () => {
   function fakeContext(manifests: string[]) {
     const violations: { ruleName: string; recommendation: string; fix: string }[] = [];
     let status: string | undefined;
@@ -477,14 +472,12 @@ describe('check: cdk8s validation plugin', () => {
     expect(f.logs).toEqual(['WARNING: CRD directory /nonexistent-crds does not exist; the schema rule skips it']);
   });
 
-  test('makes `cdk8s synth` fail on a broken tree (real CLI, compiled plugin)', () => {
-    // GIVEN a cdk8s project whose app writes a tree with a cycle, and the compiled plugin
-    const plugin = path.resolve(__dirname, '../build/lib/check/plugin.js');
+  test('makes `cdk8s synth` fail on a broken tree (real CLI, bundled plugin)', () => {
+    // GIVEN a cdk8s project whose app writes a tree with a cycle, and the plugin bundled by scripts/run.js
+    const built = spawnSync(process.execPath, [path.resolve(__dirname, '../scripts/run.js'), '--build', 'lib/check/plugin.ts'], { encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+    const plugin = built.stdout.trim();
     const cli = path.resolve(__dirname, '../node_modules/.bin/cdk8s');
-    if (!fs.existsSync(plugin) || fs.statSync(plugin).mtimeMs < fs.statSync(path.resolve(__dirname, '../lib/check/plugin.ts')).mtimeMs) {
-      console.warn('SKIPPED: build/lib/check/plugin.js is missing or stale (run `npm test`, which compiles first)');
-      return;
-    }
     const project = tmpDir('cdk8s-project');
     const tree = sampleTree();
     editObject(tree, 'clusters/management/kustomization-kommander-base.yaml', (o) => (spec(o).dependsOn = [{ name: 'kommander-apps' }]));

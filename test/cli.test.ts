@@ -62,9 +62,23 @@ describe('synth command', () => {
     expect(parseSynthArgs([], {}).outdir).toBe('dist');
   });
 
+  test('parses --config and -c, which win over PLATFORM_CONFIG', () => {
+    expect(parseSynthArgs(['--config', 'a.yaml'], { PLATFORM_CONFIG: 'c.yaml' }).configFile).toBe('a.yaml');
+    expect(parseSynthArgs(['-c', 'b.yaml', '-o', 'x'], {})).toStrictEqual({ configFile: 'b.yaml', outdir: 'x' });
+  });
+
+  test('prints the usage, the flags and the exit codes on --help, and exits 0', () => {
+    const r = run(['--help'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('usage: npm run -s synth -- [--config <file>] [--output <dir>]');
+    expect(r.stdout).toContain('Exit codes:\n  0  the tree was written');
+    expect(r.stderr).toBe('');
+  });
+
   test('fails on an unknown argument with the usage', () => {
     const r = run(['--ouput', 'x'], {});
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown argument "--ouput" (usage: synth [--output <dir>]');
+    expect(r.stderr).toContain('unknown flag "--ouput" (did you mean --output?)');
+    expect(r.stderr).toContain('usage: npm run -s synth -- [--config <file>] [--output <dir>]');
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { diffFields, lineDiff } from '../lib/diff/fields';
 import { git, readGitTree } from '../lib/diff/git';
 import { addFolder, editObject, Obj, sampleTree, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 function folderFiles(tree: Tree, folder: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,7 +39,7 @@ function fourChanges(): { base: Tree; head: Tree } {
   return { base, head };
 }
 
-describe('diff', () => {
+describeIfShared()('diff', () => {
   test('reports an added, a changed, a removed (pruned) and a renamed (recreated) object, grouped by stage', () => {
     // GIVEN a base tree and a new synth with one change of each kind
     const { base, head } = fourChanges();
@@ -215,12 +216,10 @@ describe('diff', () => {
     });
 
     test('`npm run diff -- --head <dir> --format markdown` exits 1 on changes and 0 without', () => {
-      const script = path.resolve(__dirname, '../build/scripts/diff.js');
-      const src = path.resolve(__dirname, '../lib/diff/index.ts');
-      if (!fs.existsSync(script) || fs.statSync(script).mtimeMs < fs.statSync(src).mtimeMs) {
-        console.warn('SKIPPED: build/scripts/diff.js is missing or stale (run `npm test`, which compiles first)');
-        return;
-      }
+      // (bundled by scripts/run.js when stale: never a stale build)
+      const built = spawnSync(process.execPath, [path.resolve(__dirname, '../scripts/run.js'), '--build', 'scripts/diff.ts'], { encoding: 'utf8' });
+      expect(built.stderr).toBe('');
+      const script = built.stdout.trim();
       // GIVEN the committed sample tree and a new tree with four changes
       const { base, head } = fourChanges();
       const repo = repoWithDist(base);

@@ -27,7 +27,7 @@ describe('Stage', () => {
       prune: true,
       retryInterval: '1m',
       sourceRef: { kind: 'GitRepository', name: 'flux-system' },
-      timeout: '5m',
+      timeout: '10m',
       wait: true,
     });
   });

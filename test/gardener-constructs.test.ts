@@ -10,9 +10,11 @@ import { stateHealth } from '../lib/gardener/flux';
 import { extensionCharts, ociPath } from '../lib/gardener/operator';
 import { helmRepositoryName } from '../lib/gardener/tree';
 import { Folder } from '../lib/tree/folder';
+import { describeIfShared, hasShared, sharedPath } from './support/shared';
 
-const CRDS = path.resolve(__dirname, '..', '..', 'shared', 'crds');
-const registry = SchemaRegistry.fromPaths([path.join(CRDS, 'gardener'), path.join(CRDS, 'flux')]);
+const CRDS = sharedPath('crds');
+// Without ../shared the schema assertions are skipped loudly (each test's validate() below).
+const registry = hasShared('crds') ? SchemaRegistry.fromPaths([path.join(CRDS, 'gardener'), path.join(CRDS, 'flux')]) : undefined;
 
 function folder() {
   const app = Testing.app();
@@ -25,7 +27,7 @@ const SEED = {
   dns: { provider: { type: 'aws-route53', secretRef: { name: 'dns', namespace: 'garden' } } },
 };
 
-describe('Gardenlet (hand-written L1, seedmanagement.gardener.cloud/v1alpha1)', () => {
+describeIfShared('crds')('Gardenlet (hand-written L1, seedmanagement.gardener.cloud/v1alpha1)', () => {
   test('renders the GardenletConfiguration and the Seed template with their apiVersion and kind', () => {
     const m = Gardenlet.manifest({
       metadata: { name: 'first', namespace: 'garden' },
@@ -51,7 +53,7 @@ describe('Gardenlet (hand-written L1, seedmanagement.gardener.cloud/v1alpha1)', 
     const ok = new SeedGardenlet(f, 'G', { name: 'initial-seed', chartRef: 'europe-docker.pkg.dev/p/gardenlet:v1.141.5', seed: SEED });
     expect(ok.resource.toJson().metadata).toStrictEqual({ name: 'initial-seed', namespace: 'garden' });
     expect(ok.resource.toJson().spec.deployment.replicaCount).toBe(1);
-    expect(registry.validate(ok.resource.toJson())).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(ok.resource.toJson())).toStrictEqual({ status: 'ok' });
     expect(() => new SeedGardenlet(f, 'G2', { name: 'x', chartRef: 'oci://europe-docker.pkg.dev/p/gardenlet:v1', seed: SEED })).toThrow(
       'chartRef: "oci://europe-docker.pkg.dev/p/gardenlet:v1" is not an OCI artifact reference registry/repository:tag (without oci://)',
     );
@@ -62,7 +64,7 @@ describe('Gardenlet (hand-written L1, seedmanagement.gardener.cloud/v1alpha1)', 
   });
 });
 
-describe('L2 custom resources', () => {
+describeIfShared('crds')('L2 custom resources', () => {
   test('AcmeIssuer: class annotation, account key, EAB by Secret reference; valid against its CRD', () => {
     const f = folder();
     const i = new AcmeIssuer(f, 'I', {
@@ -76,7 +78,7 @@ describe('L2 custom resources', () => {
     const json = i.resource.toJson();
     expect(json.metadata.annotations).toStrictEqual({ 'cert.gardener.cloud/class': 'base-cert-class' });
     expect(json.spec.acme.externalAccountBinding).toStrictEqual({ keyID: 'kid', keySecretRef: { name: 'eab', namespace: 'garden' } });
-    expect(registry.validate(json)).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(json)).toStrictEqual({ status: 'ok' });
     expect(i.ref).toStrictEqual({ apiVersion: 'cert.gardener.cloud/v1alpha1', kind: 'Issuer', name: 'default-issuer', namespace: 'garden' });
     expect(() => new AcmeIssuer(f, 'J', { name: 'x', namespace: 'garden', email: 'ops', server: 'https://a.example.com', certClass: 'c' })).toThrow('email: "ops" is not an email address');
   });
@@ -85,7 +87,7 @@ describe('L2 custom resources', () => {
     const f = folder();
     const p = new DnsProvider(f, 'P', { name: 'base-dns-provider', namespace: 'garden', type: 'azure-dns', secretName: 'dns', dnsClass: 'base-dns-class', domains: ['garden.example.com'] });
     expect(p.resource.toJson().spec).toStrictEqual({ type: 'azure-dns', secretRef: { name: 'dns', namespace: 'garden' }, domains: { include: ['garden.example.com'] } });
-    expect(registry.validate(p.resource.toJson())).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(p.resource.toJson())).toStrictEqual({ status: 'ok' });
     expect(() => new DnsProvider(f, 'Q', { name: 'x', namespace: 'garden', type: 'route53', secretName: 'dns', dnsClass: 'c', domains: ['a.example.com'] })).toThrow(/^type: "route53" is not a DNSProvider type/);
     expect(() => new DnsProvider(f, 'R', { name: 'x', namespace: 'garden', type: 'aws-route53', secretName: 'dns', dnsClass: 'c', domains: [] })).toThrow('domains must not be empty');
   });
@@ -102,7 +104,7 @@ describe('L2 custom resources', () => {
     const json = e.resource.toJson();
     expect(json.metadata).toStrictEqual({ name: 'provider-aws' });
     expect(json.spec.deployment.extension).toStrictEqual({ helm: { ociRepository: { ref: 'r.example.com/ext/provider-aws:v1.74.0' } }, runtimeClusterValues: {} });
-    expect(registry.validate(json)).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(json)).toStrictEqual({ status: 'ok' });
     expect(() => new GardenExtension(f, 'F', { name: 'x', chartRef: 'provider-aws', resources: [{ kind: 'Worker', type: 'aws' }] })).toThrow(/^chartRef: "provider-aws" is not an OCI artifact reference/);
     expect(() => new GardenExtension(f, 'G', { name: 'x', chartRef: 'r.example.com/x:v1', resources: [] })).toThrow('resources must not be empty');
   });
@@ -128,14 +130,14 @@ describe('L2 custom resources', () => {
     expect(json.spec.virtualCluster.controlPlane).toStrictEqual({ highAvailability: {} });
     expect(json.spec.virtualCluster.gardener.gardenerDashboard).toStrictEqual({ domain: { name: 'console.example.com', provider: 'primary' } });
     expect(json.spec.runtimeCluster.networking).toStrictEqual({ pods: ['100.96.0.0/11'], services: ['100.64.0.0/13'] });
-    expect(registry.validate(json)).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(json)).toStrictEqual({ status: 'ok' });
     expect(() => new Garden(f, 'H', { ...props, runtime: { ...props.runtime, networks: { pods: '100.64.0.0/10', services: '100.64.0.0/13' } } })).toThrow(
       'runtime.networks: pods 100.64.0.0/10 and services 100.64.0.0/13 overlap',
     );
   });
 });
 
-describe('Flux helpers and naming', () => {
+describeIfShared('crds')('Flux helpers and naming', () => {
   test('healthCheckExprs and kubeConfig land in the Kustomization, valid against the Flux CRD', () => {
     const app = Testing.app();
     const root = new Folder(app, 'Root', { path: 'clusters/x' });
@@ -146,7 +148,7 @@ describe('Flux helpers and naming', () => {
     const json = s.resource.toJson();
     expect(json.spec.healthCheckExprs).toStrictEqual([{ apiVersion: 'cert.gardener.cloud/v1alpha1', kind: 'Issuer', failed: "has(status.state) && status.state == 'Error'", current: "has(status.state) && status.state == 'Ready'" }]);
     expect(json.spec.kubeConfig).toStrictEqual({ secretRef: { name: 'remote', key: 'kubeconfig' } });
-    expect(registry.validate(json)).toStrictEqual({ status: 'ok' });
+    expect(registry!.validate(json)).toStrictEqual({ status: 'ok' });
   });
 
   test('extension chart references: built-in admission, opt-out, custom repository', () => {

@@ -19,9 +19,11 @@ import { encryptManifest } from '../lib/sops/file';
 import { inspectSopsFile, plaintextSecretProblems } from '../lib/sops/guard';
 import { Folder } from '../lib/tree/folder';
 import { renderTree, RenderedFile } from '../lib/tree/render';
+import { itIfShared, sharedPath } from './support/shared';
 
 const ROOT = path.resolve(__dirname, '..');
-const CRDS = path.resolve(ROOT, '..', 'shared', 'crds');
+const CRDS = sharedPath('crds');
+const testIfCrds = itIfShared('crds');
 const EXAMPLE = path.join(ROOT, 'examples', 'gardener.yaml');
 const COMBINED = path.join(ROOT, 'examples', 'kommander-gardener.yaml');
 
@@ -207,7 +209,7 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(stages.get('gardener-garden')!.spec.healthCheckExprs[0].current).toContain("status.lastOperation.state == 'Succeeded'");
   });
 
-  test('every custom resource is valid against ../shared/crds (strict: unknown fields are errors)', () => {
+  testIfCrds('every custom resource is valid against ../shared/crds (strict: unknown fields are errors)', () => {
     const registry = SchemaRegistry.fromPaths([CRDS]);
     const checked: string[] = [];
     for (const { file, obj } of objects(files)) {
@@ -219,7 +221,7 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     for (const kind of ['Issuer', 'DNSProvider', 'Garden', 'Extension', 'Gardenlet', 'HelmRelease', 'HelmRepository', 'Kustomization']) expect(checked).toContain(kind);
   });
 
-  test('passes the offline tree check (the Gardenlet API is served by the virtual garden, not a CRD)', () => {
+  testIfCrds('passes the offline tree check (the Gardenlet API is served by the virtual garden, not a CRD)', () => {
     const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
       crdDirs: [CRDS],
       externalCrds: ['seedmanagement.gardener.cloud'],
@@ -261,7 +263,7 @@ describe('Kommander and Gardener in one repository (examples/kommander-gardener.
   const RELEASE_COPY = /^(applications|services|common|charts|clusters\/kommander_host-cluster)\//;
   const synthesized = files.filter((f) => !RELEASE_COPY.test(f.path));
 
-  test('synthesizes without duplicate objects; the root source and .sops.yaml appear once; no cert-manager of its own', () => {
+  testIfCrds('synthesizes without duplicate objects; the root source and .sops.yaml appear once; no cert-manager of its own', () => {
     const all = objects(synthesized).map((o) => o.obj);
     const keys = all.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toStrictEqual([]);
@@ -349,7 +351,7 @@ describe('credentials committed with SOPS', () => {
     expect(YAML.parse(content('gardener/configuration/kustomization.yaml')!).resources).toContain('secret-garden-dns-route53.sops.yaml');
   });
 
-  test('the offline tree check sees the two copies as one object (it does not model spec.kubeConfig clusters yet)', () => {
+  testIfCrds('the offline tree check sees the two copies as one object (it does not model spec.kubeConfig clusters yet)', () => {
     const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
       crdDirs: [CRDS],
       externalCrds: ['seedmanagement.gardener.cloud'],

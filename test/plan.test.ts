@@ -1,11 +1,12 @@
 import { planRollout, renderMermaid, renderPlanText, renderRollout } from '../lib/plan';
 import { editObject, Obj, sampleTree, Tree } from './fixtures/trees/sample';
+import { describeIfShared } from './support/shared';
 
 function waveIds(tree: Tree): string[][] {
   return planRollout(tree).waves.map((w) => w.map((s) => s.name));
 }
 
-describe('plan', () => {
+describeIfShared()('plan', () => {
   test('orders the stages topologically, in waves', () => {
     // GIVEN the sample tree: root creates the stages; base ← vars ← cert-manager ← root-ca ← apps, base ← secrets
     const tree = sampleTree();

@@ -363,24 +363,15 @@ describe('rotate', () => {
   });
 });
 
-describe('compiled CLI (tsc CommonJS output, real node require of age-encryption)', () => {
-  /** build/ when it is up to date (npm test compiles first), else a fresh tsc build into a temp dir. */
+describe('bundled CLI (what npm run secrets runs: scripts/run.js, real node require of age-encryption)', () => {
+  /** The bundle of scripts/secrets.ts, rebuilt by scripts/run.js when a source changed (never stale). */
   function compiledCli(): { readonly script: string; readonly env: NodeJS.ProcessEnv } {
-    const sources = ['scripts/secrets.ts', ...fs.readdirSync(path.join(ROOT, 'lib/sops')).map((f) => `lib/sops/${f}`)];
-    const built = (src: string): string => path.join(ROOT, 'build', src.replace(/\.ts$/, '.js'));
-    const fresh = sources.every((s) => fs.existsSync(built(s)) && fs.statSync(built(s)).mtimeMs >= fs.statSync(path.join(ROOT, s)).mtimeMs);
-    if (fresh) return { script: built('scripts/secrets.ts'), env: {} };
-    const out = path.join(tmp, 'build');
-    const tsc = spawnSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', ROOT, '--target', 'ES2022', '--module', 'commonjs', '--strict', '--esModuleInterop', '--skipLibCheck', '--types', 'node', path.join(ROOT, 'scripts/secrets.ts')],
-      { encoding: 'utf8' },
-    );
-    if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
-    return { script: path.join(out, 'scripts/secrets.js'), env: { NODE_PATH: path.join(ROOT, 'node_modules') } };
+    const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts/run.js'), '--build', 'scripts/secrets.ts'], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`scripts/run.js --build failed: ${built.stderr}`);
+    return { script: built.stdout.trim(), env: {} };
   }
 
-  it('encrypts and decrypts through node build/scripts/secrets.js', async () => {
+  it('encrypts and decrypts through the bundle (build/scripts/secrets.js)', async () => {
     // GIVEN the compiled CLI and a key pair
     const cli = compiledCli();
     const kp = await generateAgeKeyPair();

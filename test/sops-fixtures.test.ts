@@ -23,7 +23,7 @@ const EXPECTED: Record<string, { readonly key: string; readonly name: string; re
 
 const read = (f: string): string => fs.readFileSync(path.join(FIXTURES, f), 'utf8');
 const identity = (f: string): string[] => parseIdentities(read(path.join('keys', f)), f);
-const files = present ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort() : [];
+const files = present ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort() : Object.keys(EXPECTED).sort();
 
 (present ? describe : describe.skip)('real SOPS files (../shared/sops-fixtures)', () => {
   it('covers every fixture file', () => {

@@ -55,4 +55,18 @@ describe('renderTree', () => {
     new k8s.KubeSecret(new Folder(app, 'F', { path: 's' }), 'S', { metadata: { name: 's' }, stringData: { p: 'x' } });
     expect(() => renderTree(app, { checkObject: (o) => (o.kind === 'Secret' ? ['plaintext'] : []) })).toThrow('F/S (Secret s): plaintext');
   });
+
+  test('fails on a plaintext Secret without any option (calling renderTree directly keeps the guard)', () => {
+    // GIVEN a Secret with a stringData value, rendered with no options
+    const app = Testing.app();
+    new k8s.KubeSecret(new Folder(app, 'F', { path: 's' }), 'S', { metadata: { name: 's', namespace: 'n' }, stringData: { password: 'hunter2' } });
+    // THEN the render refuses it, naming the object
+    expect(() => renderTree(app)).toThrow(/refusing to synthesize:\n  F\/S \(Secret s\): /);
+  });
+
+  test('fails on an age identity in any rendered file', () => {
+    const app = Testing.app();
+    new TreeFile(app, 'K', { path: 'notes.md', content: 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n' });
+    expect(() => renderTree(app)).toThrow('notes.md: holds an age identity (AGE-SECRET-KEY-…');
+  });
 });

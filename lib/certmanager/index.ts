@@ -23,6 +23,7 @@ export type ClusterIssuerType =
     };
   };
 
+/** Props of `ClusterIssuer`. */
 export interface ClusterIssuerProps {
   readonly name: string;
   readonly issuer: ClusterIssuerType;
@@ -68,6 +69,7 @@ export class ClusterIssuer extends Construct implements IIssuer {
   }
 }
 
+/** Props of `Certificate`. */
 export interface CertificateProps {
   readonly name: string;
   readonly namespace: string;

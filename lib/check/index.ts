@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
+import { buildsPlainly } from './kustomize-plain';
 import { buildModel, TreeModel } from './model';
 import {
   ruleContext,
@@ -93,9 +94,11 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
   const findings = runRules(model, options);
   if (options.kustomize !== false) {
     if (findKubectl()) {
-      const targets = [...model.stages.values()]
+      const all = [...model.stages.values()]
         .filter((s) => s.inTree && s.path !== undefined && s.folderExists && s.kustomizationFile)
         .map((s) => ({ folder: s.path as string, object: s.object.display, size: s.files.length }));
+      // Folders of plain resource lists build in-process (see buildsPlainly); kubectl builds the rest.
+      const targets = all.filter((t) => !buildsPlainly(t.folder, files, model.parsed));
       findings.push(...(await runKustomizeBuilds(dir, targets)));
     } else {
       notes.push('kubectl not found: `kubectl kustomize` builds of the stage folders were SKIPPED');

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isObject, isYamlFile, JsonObject, parseYamlDocs, str, asArray, groupOf, versionOf } from './tree';
+import { parseYamlDocsCached } from './parse-cache';
+import { isObject, isYamlFile, JsonObject, str, asArray, groupOf, versionOf } from './tree';
 
 /**
  * Validates custom resources against the `openAPIV3Schema` of their CRDs, strictly like an API
@@ -98,7 +99,7 @@ export class SchemaRegistry {
     for (const chunk of list) {
       if (chunk.parsed) continue;
       chunk.parsed = true;
-      for (const doc of parseYamlDocs(chunk.text).docs) {
+      for (const doc of parseYamlDocsCached(chunk.text).docs) {
         if (!isObject(doc.value)) continue;
         const items = doc.value.kind === 'List' || doc.value.kind === 'CustomResourceDefinitionList' ? asArray(doc.value.items) : [doc.value];
         for (const item of items) if (isObject(item) && item.kind === 'CustomResourceDefinition') this.addCrd(item, chunk.source);

@@ -5,6 +5,7 @@
 
 /** Namespaces as Kommander has them. */
 export const KOMMANDER_NAMESPACE = 'kommander';
+/** Namespace of Flux and of every stage Kustomization (`kommander-flux`, as the installer names it). */
 export const FLUX_NAMESPACE = 'kommander-flux';
 /** cert-manager's own namespace, which is also its cluster resource namespace (`--cluster-resource-namespace` defaults to it). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';

@@ -1,15 +1,10 @@
 /**
  * The typed platform configuration (`platform.yaml`), after defaults are applied.
  *
- * It is modelled on the Kommander installer configuration (`apps.<id>: {enabled, version, values}`,
- * `acme`, `ingressCertificate`, `airgapped`, `catalog.repositories[]`, the age recipients, …).
- * The loader (`loadConfig`) validates the raw YAML, reports every problem at once with its path,
- * and returns this fully defaulted, read-only structure: constructs never see an optional field
- * whose default they would have to guess.
- *
- * Every key, its type and its default is described in `lib/config/schema.ts`, which is the single
- * source for the validator, the published JSON Schema (`platform.schema.json`) and the README's
- * config reference.
+ * GENERATED from the schema (`lib/config/schema.ts`) by `npm run docs` (lib/config/typegen.ts);
+ * do not edit: change the schema and regenerate. `test/config-types.test.ts` fails when this file
+ * is stale. The loader (`loadConfig`) validates the raw YAML, reports every problem at once with
+ * its path, and returns this fully defaulted, read-only structure.
  */
 
 /** Helm values: a free-form map. */
@@ -18,138 +13,227 @@ export type HelmValues = { readonly [key: string]: unknown };
 /** Where the management repository lives and how Flux reads it. */
 export interface GitConfig {
   /**
-   * Clone URL of the root repository Flux bootstraps from (`https://`, `http://` or `ssh://`):
-   * yours, outside the cluster; never the in-cluster management repository the tree deploys.
+   * Clone URL of the root repository Flux bootstraps from (yours, outside the cluster). The in-cluster management repository is created from it; it must not be that repository.
    */
   readonly url: string;
-  /** @default main */
+  /**
+   * Branch Flux follows.
+   * @default main
+   */
   readonly branch: string;
   /**
-   * Name of the Secret (namespace `kommander-flux`) with the Git credentials
-   * (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH).
-   * Never `kommander-git-credentials`: that is the in-cluster management repository's own Secret.
+   * Secret (namespace `kommander-flux`) with the root repository's credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH); never `kommander-git-credentials`, the management repository's.
    * @default root-git-credentials
    */
   readonly credentialsSecret: string;
-  /** How often Flux polls the repository. @default 1m */
+  /**
+   * How often Flux polls the repository.
+   * @default 1m
+   */
   readonly interval: string;
 }
 
+/**
+ * `bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.
+ */
 export type FluxMode = 'bootstrap' | 'manifest';
 
+/** How Flux is installed and how the stage Kustomizations reconcile. */
 export interface FluxConfig {
   /**
-   * `bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects.
-   * `manifest`: the release's own Flux manifests (`kommander-flux`) become a stage, applied once.
+   * `bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.
    * @default bootstrap
    */
   readonly mode: FluxMode;
-  /** Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's wins. @default 2.9.4 */
+  /**
+   * Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's (`kommander-flux/<version>`) wins.
+   * @default 2.9.4
+   */
   readonly version: string;
-  /** Reconcile interval of the stage Kustomizations. @default 10m */
+  /**
+   * Reconcile interval of the stage Kustomizations.
+   * @default 10m
+   */
   readonly interval: string;
-  /** Retry interval of failed stage Kustomizations. @default 1m */
+  /**
+   * Retry interval of failed stage Kustomizations.
+   * @default 1m
+   */
   readonly retryInterval: string;
-  /** Timeout of a stage's apply and health checks. @default 10m */
+  /**
+   * Timeout of a stage's apply and health checks.
+   * @default 10m
+   */
   readonly timeout: string;
 }
 
-/** An ACME ClusterIssuer for the ingress certificate (Kommander: `kommander-acme-issuer`). */
+/** SOPS encryption of committed Secrets. */
+export interface SopsConfig {
+  /**
+   * age recipients (public keys, `age1…`) that every committed Secret is encrypted to.
+   * @default []
+   */
+  readonly ageRecipients: readonly string[];
+  /**
+   * Secret with the age identity, in every namespace whose Kustomizations decrypt.
+   * @default sops-age
+   */
+  readonly secretName: string;
+  /**
+   * Key of the identity in that Secret (Flux reads keys ending in `.agekey`).
+   * @default age.agekey
+   */
+  readonly secretKey: string;
+}
+
+/**
+ * ACME ClusterIssuer `kommander-acme-issuer` for the ingress certificate. Excludes `ingressCertificate`.
+ */
 export interface AcmeConfig {
+  /** ACME account email. */
   readonly email: string;
-  /** @default https://acme-v02.api.letsencrypt.org/directory */
+  /**
+   * ACME directory URL.
+   * @default https://acme-v02.api.letsencrypt.org/directory
+   */
   readonly server: string;
-  /** Ingress class of the HTTP01 solver. @default kommander-traefik */
+  /**
+   * Ingress class of the HTTP01 solver.
+   * @default kommander-traefik
+   */
   readonly ingressClass: string;
 }
 
-/** A custom ingress certificate, by reference to an existing `kubernetes.io/tls` Secret. */
+/**
+ * Custom ingress certificate by Secret reference. Excludes `acme`; without either, the self-signed `kommander-ca` issues it.
+ */
 export interface IngressCertificateConfig {
-  /** Name of the TLS Secret in namespace `kommander`. */
+  /** Name of the `kubernetes.io/tls` Secret in namespace `kommander`. */
   readonly secretName: string;
 }
 
+/** Air-gapped installation. */
 export interface AirgappedConfig {
-  /** @default false */
+  /**
+   * Air-gapped installation: charts come from `helmMirror`.
+   * @default false
+   */
   readonly enabled: boolean;
   /**
-   * Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository.
-   * @default - none (required when `enabled` is true)
+   * Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository of the release's `common/helm-repositories` (v2.8.3; v2.17.1 has OCI charts and flux-oci-mirror instead).
+   * @default - required when `enabled` is true
    */
   readonly helmMirror?: string;
 }
 
-export interface SopsConfig {
-  /** age recipients (public keys, `age1…`) that every committed Secret is encrypted to. @default [] */
-  readonly ageRecipients: readonly string[];
-  /** Secret with the age identity, in every namespace whose Kustomizations decrypt. @default sops-age */
-  readonly secretName: string;
-  /** Key of the identity in that Secret (Flux reads any key ending in `.agekey`). @default age.agekey */
-  readonly secretKey: string;
-}
-
+/**
+ * The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository.
+ */
 export interface GiteaConfig {
-  /** @default true */
+  /**
+   * Deploy Gitea. Releases of the Gitea era (v2.8.3) need it: synth refuses false there; later releases have git-operator.
+   * @default true
+   */
   readonly enabled: boolean;
-  /** Existing Secret (namespace `kommander`) with keys `username` and `password`. @default gitea-admin-credentials */
+  /**
+   * Existing Secret (namespace `kommander`) with keys `username` and `password`.
+   * @default gitea-admin-credentials
+   */
   readonly adminSecret: string;
   /**
-   * When true, the management GitRepository points at Gitea's in-cluster URL. Requires `enabled`.
+   * The management GitRepository (`kommander-flux/management`) is Gitea's repository. Requires `enabled`; the Gitea era needs it (synth refuses false there).
    * @default true (false when `enabled` is false)
    */
   readonly hostsManagementRepository: boolean;
-  /** `<owner>/<repo>` of the management repository inside Gitea. @default kommander/kommander */
+  /**
+   * `<owner>/<repo>` of the management repository inside Gitea.
+   * @default kommander/kommander
+   */
   readonly repository: string;
-  /** @default {} */
+  /**
+   * Not supported by v2.8.3 (its Gitea HelmRelease reads only the release's defaults; synth refuses values).
+   * @default {}
+   */
   readonly values: HelmValues;
 }
 
-/** A core chart the installer deploys itself (ChartMuseum, Gatekeeper, AppManagement, …). */
-/**
- * A Kommander app (`apps.<id>`). The core apps (`cert-manager`, `chartmuseum`, `gatekeeper`,
- * `kommander-appmanagement`, `kommander`) have built-in versions and are deployed by the installer
- * stages, then adopted by AppDeployments; every other id is an optional app: one AppDeployment each.
- */
+/** An app of the release. `null` means enabled with defaults (as in the Kommander installer). */
 export interface AppConfig {
-  /** @default true */
+  /**
+   * Deploy the app (an AppDeployment). The apps the installer steps of the release deploy (gatekeeper, kommander, …) cannot be disabled: synth says so.
+   * @default true
+   */
   readonly enabled: boolean;
   /**
-   * The app version: the ClusterApp is `<id>-<version>`; one of the versions the release ships.
+   * App version: the ClusterApp is `<id>-<version>`; it must be a version the release (`applicationDefinitions`) ships.
    * @default - the release's version of the app
    */
   readonly version?: string;
-  /** Values for the `configOverrides` ConfigMap (key `values.yaml`). @default {} */
+  /**
+   * Helm values for the `configOverrides` ConfigMap (key `values.yaml`).
+   * @default {}
+   */
   readonly values: HelmValues;
-  /** `ClusterApp` (catalog-wide) or `App` (namespaced). @default ClusterApp */
+  /**
+   * `ClusterApp` (catalog-wide) or `App` (namespaced).
+   * @default ClusterApp
+   */
   readonly kind: 'ClusterApp' | 'App';
-  /** Names of the clusters (label `kommander.d2iq.io/cluster-name`) to deploy to. @default [] (all) */
+  /**
+   * Names of the clusters (label `kommander.d2iq.io/cluster-name`) to deploy to; empty means all.
+   * @default []
+   */
   readonly clusters: readonly string[];
 }
 
+/** A catalog Git repository. */
 export interface CatalogRepositoryConfig {
   /** GitRepository name (namespace `kommander`). */
   readonly name: string;
+  /** Clone URL. */
   readonly url: string;
-  /** Branch to track. @default main */
+  /**
+   * Branch to track. Excludes `tag`.
+   * @default main (none when `tag` is set)
+   */
   readonly branch?: string;
-  /** Tag to pin; wins over `branch`. @default - none */
+  /**
+   * Tag to pin. Excludes `branch`.
+   * @default - none
+   */
   readonly tag?: string;
-  /** `dkp` (certified) or `catalog` (custom). @default catalog */
+  /**
+   * `dkp` (certified) or `catalog` (custom).
+   * @default catalog
+   */
   readonly type: 'dkp' | 'catalog';
-  /** Propagate to every workspace. @default true */
+  /**
+   * Propagate to every workspace.
+   * @default true
+   */
   readonly workspaceDefault: boolean;
-  /** Propagate to every project. @default false */
+  /**
+   * Propagate to every project.
+   * @default false
+   */
   readonly projectDefault: boolean;
-  /** @default 1h */
+  /**
+   * How often Flux polls the repository.
+   * @default 1h
+   */
   readonly interval: string;
 }
 
+/** App catalogs (Kommander `catalog.repositories`). */
 export interface CatalogConfig {
-  /** @default [] */
+  /**
+   * Catalog Git repositories.
+   * @default []
+   */
   readonly repositories: readonly CatalogRepositoryConfig[];
 }
 
-/** An upstream Helm repository (step 5: one HelmRepository per chart source). */
+/** An upstream Helm repository. */
 export interface HelmRepositoryConfig {
   /** HelmRepository name (namespace `kommander-flux`). */
   readonly name: string;
@@ -157,64 +241,99 @@ export interface HelmRepositoryConfig {
   readonly url: string;
 }
 
-/** The Kommander management tree (Installation Part I and II). */
+/** The Kommander management tree. */
 export interface KommanderConfig {
-  /** Emit the Kommander tree. @default true */
+  /**
+   * Emit the Kommander tree.
+   * @default true
+   */
   readonly enabled: boolean;
   /**
-   * Values for `kommander-vars` / `substitution-vars`, over the computed ones.
+   * Values for `kommander-vars` / `substitution-vars` (the `${var}`s the release consumes), over the computed ones.
    * @default {}
    */
-  readonly variables: { readonly [name: string]: string };
+  readonly variables: { readonly [variable: string]: string };
 }
 
-/** Declarations for `npm run check` (objects and CRD groups that exist outside the tree). */
+/**
+ * Declarations for `npm run check` beyond those the config implies (bootstrap Secrets, referenced Secrets).
+ */
 export interface CheckConfig {
-  /** `Kind/namespace/name` references created outside the tree. @default [] */
+  /**
+   * Objects that exist outside the tree; references to them are not errors in `npm run check`.
+   * @default []
+   */
   readonly external: readonly string[];
-  /** API groups whose CRDs are pre-installed. @default [] */
+  /**
+   * API groups whose CRDs are pre-installed.
+   * @default []
+   */
   readonly externalCrds: readonly string[];
 }
 
-/** The validated, fully defaulted configuration. */
+/** Platform configuration (platform.yaml) of the management cluster synthesizer. */
 export interface PlatformConfig {
   /**
    * Absolute path of the directory holding the config file. Paths in the config
-   * (`applicationDefinitions`) are kept as the user wrote them; consumers
-   * resolve them with `path.resolve(baseDir, p)`.
+   * (`flux.installManifest`, `applicationDefinitions`) are kept as the user wrote them;
+   * consumers resolve them with `path.resolve(baseDir, p)`.
    */
   readonly baseDir: string;
-  /** Management cluster name; the root folder is `clusters/<name>`. @default management */
+  /**
+   * Management cluster name; the root folder is `clusters/<name>`.
+   * @default management
+   */
   readonly clusterName: string;
-  readonly git: GitConfig;
-  readonly flux: FluxConfig;
-  readonly sops: SopsConfig;
-  readonly kommander: KommanderConfig;
   /** Cluster host name: the custom domain of the self-attached KommanderCluster. */
   readonly clusterHostname: string;
+  /** Where the management repository lives and how Flux reads it. */
+  readonly git: GitConfig;
+  /** How Flux is installed and how the stage Kustomizations reconcile. */
+  readonly flux: FluxConfig;
+  /** SOPS encryption of committed Secrets. */
+  readonly sops: SopsConfig;
   /**
-   * A local kommander-applications-style directory copied verbatim into the tree root, as written in
-   * the config (usually relative to it): resolve it with `path.resolve(baseDir, p)`. The loader has
-   * checked that the directory exists.
-   * @default - none: no application definitions are copied
+   * ACME ClusterIssuer `kommander-acme-issuer` for the ingress certificate. Excludes `ingressCertificate`.
+   * @default - none
+   */
+  readonly acme?: AcmeConfig;
+  /**
+   * Custom ingress certificate by Secret reference. Excludes `acme`; without either, the self-signed `kommander-ca` issues it.
+   * @default - none (self-signed kommander-ca)
+   */
+  readonly ingressCertificate?: IngressCertificateConfig;
+  /** Air-gapped installation. */
+  readonly airgapped: AirgappedConfig;
+  /**
+   * The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository.
+   */
+  readonly gitea: GiteaConfig;
+  /**
+   * The kommander-applications release tree (relative to the config file; what the installer's `--kommander-applications-repository` takes). Everything the release decides is read from it; it is copied into the tree root.
+   * @default - none
    */
   readonly applicationDefinitions?: string;
-  /** ACME ClusterIssuer `kommander-acme-issuer` for the ingress certificate. @default - none */
-  readonly acme?: AcmeConfig;
-  /** Custom ingress certificate by Secret reference. @default - none (self-signed kommander-ca) */
-  readonly ingressCertificate?: IngressCertificateConfig;
-  readonly airgapped: AirgappedConfig;
-  readonly gitea: GiteaConfig;
-  /** Apps keyed by id, core apps merged with their built-in defaults. */
-  readonly apps: { readonly [id: string]: AppConfig };
-  readonly catalog: CatalogConfig;
-  /** Chart sources beyond the built-in ones. @default [] */
-  readonly helmRepositories: readonly HelmRepositoryConfig[];
-  /** Extra declarations for `npm run check`. */
-  readonly check: CheckConfig;
   /**
-   * The 23KE / Gardener landscape, validated by `lib/gardener/schema.ts`; read it typed with
-   * `gardenerSection(config)` (lib/gardener/config.ts). @default - none
+   * Apps keyed by id (a DNS label): an app of the release. Versions default to the release's.
+   * @default {} (the installer steps deploy the release's core apps; every other enabled id is an optional AppDeployment)
+   */
+  readonly apps: { readonly [id: string]: AppConfig };
+  /** App catalogs (Kommander `catalog.repositories`). */
+  readonly catalog: CatalogConfig;
+  /**
+   * Chart sources beyond the release's own (`common/helm-repositories`; a name of those is refused at synth).
+   * @default []
+   */
+  readonly helmRepositories: readonly HelmRepositoryConfig[];
+  /** The Kommander management tree. */
+  readonly kommander: KommanderConfig;
+  /**
+   * The 23KE-style Gardener landscape (configuration, pre-gardener and gardener stages). Validated by `lib/gardener/schema.ts`; read it typed with `gardenerSection(config)` (lib/gardener/config.ts).
+   * @default - none
    */
   readonly gardener?: unknown;
+  /**
+   * Declarations for `npm run check` beyond those the config implies (bootstrap Secrets, referenced Secrets).
+   */
+  readonly check: CheckConfig;
 }

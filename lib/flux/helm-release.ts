@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as helm from '../../imports/helm.toolkit.fluxcd.io';
 import { FluxApi, fluxApiOf } from './api';
@@ -6,6 +6,7 @@ import { assertDuration, assertName, assertNamespace, ObjectRef } from './common
 import { requireFeature } from './features';
 import { fluxL1 } from './l1';
 import { HelmRepository, OciRepository } from './sources';
+import { lazyValue } from '../tree/lazy';
 
 /** A `valuesFrom` entry. Flux resolves it in the HelmRelease's own namespace. */
 export interface ValuesReference {
@@ -19,6 +20,7 @@ export interface ValuesReference {
   readonly optional?: boolean;
 }
 
+/** Install or upgrade remediation of a HelmRelease (`spec.install.remediation` / `spec.upgrade.remediation`). */
 export interface RemediationProps {
   /** Retries before giving up (-1: forever). @default 3 */
   readonly retries?: number;
@@ -26,6 +28,7 @@ export interface RemediationProps {
   readonly remediateLastFailure?: boolean;
 }
 
+/** Props of `HelmRelease`. */
 export interface HelmReleaseProps {
   /** metadata.name */
   readonly name: string;
@@ -163,12 +166,9 @@ export class HelmRelease extends Construct {
             remediateLastFailure: props.upgradeRemediation?.remediateLastFailure ?? true,
           },
         },
-        dependsOn: Lazy.any({
-          produce: () =>
-            this.dependencies.length
-              ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
-              : undefined,
-        }) as any,
+        dependsOn: lazyValue<helm.HelmReleaseSpecDependsOn[]>(() =>
+          this.dependencies.length ? this.dependencies.map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace })) : undefined,
+        ),
         values,
         valuesFrom: props.valuesFrom?.length
           ? props.valuesFrom.map((v) => ({

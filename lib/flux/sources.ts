@@ -2,11 +2,12 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as source from '../../imports/source.toolkit.fluxcd.io';
 import { FluxApi, fluxApiOf } from './api';
+import { FLUX_NAMESPACE } from '../config/defaults';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
 import { fluxL1 } from './l1';
 
-/** Default namespace of Flux objects. */
-export const FLUX_OBJECT_NAMESPACE = 'kommander-flux';
+/** Default namespace of Flux objects: the Flux namespace (one definition, lib/config/defaults.ts). */
+export const FLUX_OBJECT_NAMESPACE = FLUX_NAMESPACE;
 
 /** Something a Flux Kustomization or HelmRelease can name in `sourceRef`/`chartRef`. */
 export interface ISource {
@@ -17,6 +18,7 @@ function urlIsSubstituted(url: string): boolean {
   return url.includes('${');
 }
 
+/** Props of `GitRepository`. */
 export interface GitRepositoryProps {
   /** metadata.name */
   readonly name: string;
@@ -84,6 +86,7 @@ export class GitRepository extends Construct implements ISource {
   }
 }
 
+/** Props of `HelmRepository`. */
 export interface HelmRepositoryProps {
   readonly name: string;
   /** @default kommander-flux */
@@ -160,6 +163,7 @@ export class HelmRepository extends Construct implements ISource {
   }
 }
 
+/** Props of `OciRepository`. */
 export interface OciRepositoryProps {
   readonly name: string;
   /** @default kommander-flux */

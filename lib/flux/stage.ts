@@ -1,7 +1,9 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
+import { DEFAULTS } from '../config/defaults';
 import { Folder } from '../tree/folder';
+import { lazyValue } from '../tree/lazy';
 import { jsonOf } from '../tree/json';
 import { FluxApi, fluxApiOf } from './api';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
@@ -29,6 +31,7 @@ export interface SubstitutionSource {
   readonly optional?: boolean;
 }
 
+/** Props of `Stage`. */
 export interface StageProps {
   /** Name of the Flux Kustomization. */
   readonly name: string;
@@ -44,7 +47,7 @@ export interface StageProps {
   readonly interval?: string;
   /** @default 1m */
   readonly retryInterval?: string;
-  /** Timeout of apply and health checks. @default 5m */
+  /** Timeout of apply and health checks. @default 10m (DEFAULTS.fluxTimeout, as `flux.timeout`) */
   readonly timeout?: string;
   /** Wait for every applied object to become ready (kstatus). @default true */
   readonly wait?: boolean;
@@ -126,9 +129,9 @@ export class Stage extends Construct {
         annotations: props.description ? { 'mgmt-synth/description': props.description } : undefined,
       },
       spec: {
-        interval: props.interval ?? '10m',
-        retryInterval: props.retryInterval ?? '1m',
-        timeout: props.timeout ?? '5m',
+        interval: props.interval ?? DEFAULTS.fluxInterval,
+        retryInterval: props.retryInterval ?? DEFAULTS.fluxRetryInterval,
+        timeout: props.timeout ?? DEFAULTS.fluxTimeout,
         path: `./${props.path}`,
         prune: props.prune ?? true,
         wait: props.wait ?? true,
@@ -138,41 +141,42 @@ export class Stage extends Construct {
           name: src.name,
           namespace: src.namespace === this.namespace ? undefined : src.namespace,
         },
-        dependsOn: Lazy.any({
-          produce: () =>
-            this.dependencies.length
-              ? [...this.dependencies]
-                .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-                .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
-              : undefined,
-        }) as any,
-        healthChecks: Lazy.any({
-          produce: () => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined),
-        }) as any,
-        healthCheckExprs: Lazy.any({
-          produce: () =>
-            this.exprs.length
-              ? this.exprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, inProgress: e.inProgress, failed: e.failed, current: e.current }))
-              : undefined,
-        }) as any,
+        dependsOn: lazyValue<kustomize.KustomizationSpecDependsOn[]>(() =>
+          this.dependencies.length
+            ? [...this.dependencies]
+              // code-unit order, never locale-aware (byte-identical output on every machine)
+              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+              .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
+            : undefined,
+        ),
+        healthChecks: lazyValue<kustomize.KustomizationSpecHealthChecks[]>(() => (this.checks.length ? this.checks.map((c) => ({ ...c })) : undefined)),
+        healthCheckExprs: lazyValue<kustomize.KustomizationSpecHealthCheckExprs[]>(() =>
+          this.exprs.length
+            ? this.exprs.map((e) => ({ apiVersion: e.apiVersion, kind: e.kind, inProgress: e.inProgress, failed: e.failed, current: e.current }))
+            : undefined,
+        ),
         kubeConfig: props.kubeConfig ? { secretRef: { name: props.kubeConfig.secretName, key: props.kubeConfig.key } } : undefined,
-        postBuild: Lazy.any({
-          produce: () => {
-            const sources = [...this.substitutionSources];
-            if (this.autoSources.length && this.folderUsesVariables()) {
-              for (const a of this.autoSources) if (!sources.some((s) => s.kind === a.kind && s.name === a.name)) sources.push(a);
-            }
-            const substitute = props.substitute && Object.keys(props.substitute).length ? { ...props.substitute } : undefined;
-            if (!substitute && !sources.length) return undefined;
-            return {
-              substitute,
-              substituteFrom: sources.length ? sources.map((s) => ({ kind: s.kind, name: s.name, optional: s.optional || undefined })) : undefined,
-            };
-          },
-        }) as any,
-        decryption: Lazy.any({
-          produce: () => (this.decryption ? { provider: 'sops', secretRef: { name: this.decryption } } : undefined),
-        }) as any,
+        postBuild: lazyValue<kustomize.KustomizationSpecPostBuild>(() => {
+          const sources = [...this.substitutionSources];
+          if (this.autoSources.length && this.folderUsesVariables()) {
+            for (const a of this.autoSources) if (!sources.some((s) => s.kind === a.kind && s.name === a.name)) sources.push(a);
+          }
+          const substitute = props.substitute && Object.keys(props.substitute).length ? { ...props.substitute } : undefined;
+          if (!substitute && !sources.length) return undefined;
+          return {
+            substitute,
+            substituteFrom: sources.length
+              ? sources.map((s) => ({
+                kind: s.kind === 'Secret' ? kustomize.KustomizationSpecPostBuildSubstituteFromKind.SECRET : kustomize.KustomizationSpecPostBuildSubstituteFromKind.CONFIG_MAP,
+                name: s.name,
+                optional: s.optional || undefined,
+              }))
+              : undefined,
+          };
+        }),
+        decryption: lazyValue<kustomize.KustomizationSpecDecryption>(() =>
+          this.decryption ? { provider: kustomize.KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: this.decryption } } : undefined,
+        ),
       },
     };
     this.resource = new (fluxL1('Kustomization', this.apiVersion, this.api))(this, 'Resource', l1Props);
@@ -225,7 +229,7 @@ export class Stage extends Construct {
   }
 
   private folderUsesVariables(): boolean {
-    return this.folder.objects.some((o) => usesVariables(JSON.stringify(jsonOf(o))));
+    return this.folder.objects.some((o) => jsonUsesVariables(jsonOf(o)));
   }
 
   /** Turns on SOPS decryption with the age identity in Secret `secretName` of this stage's namespace. */
@@ -237,4 +241,17 @@ export class Stage extends Construct {
   public get ref(): ObjectRef {
     return { apiVersion: this.apiVersion, kind: 'Kustomization', name: this.name, namespace: this.namespace };
   }
+}
+
+/** True when a key or string anywhere in the JSON value uses a `${var}` (without serializing it). */
+function jsonUsesVariables(v: unknown): boolean {
+  if (typeof v === 'string') return usesVariables(v);
+  if (Array.isArray(v)) {
+    for (const x of v) if (jsonUsesVariables(x)) return true;
+    return false;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) if (usesVariables(k) || jsonUsesVariables((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
 }

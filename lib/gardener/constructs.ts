@@ -27,6 +27,7 @@ function assertDomain(prop: string, value: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Props of `AcmeIssuer`. */
 export interface AcmeIssuerProps {
   readonly name: string;
   readonly namespace: string;
@@ -81,6 +82,7 @@ export class AcmeIssuer extends Construct {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Props of `DnsProvider`. */
 export interface DnsProviderProps {
   readonly name: string;
   readonly namespace: string;
@@ -132,6 +134,7 @@ export class DnsProvider extends Construct {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Props of `GardenExtension`. */
 export interface GardenExtensionProps {
   /** Extension name (cluster-scoped object). */
   readonly name: string;
@@ -194,6 +197,7 @@ export class GardenExtension extends Construct {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Props of `Garden`. */
 export interface GardenProps {
   /** Garden name (cluster-scoped; one Garden per runtime cluster). */
   readonly name: string;
@@ -295,6 +299,7 @@ export class Garden extends Construct {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Props of `SeedGardenlet`. */
 export interface SeedGardenletProps {
   /** Name of the Gardenlet and of the Seed it registers. */
   readonly name: string;

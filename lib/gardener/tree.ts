@@ -35,6 +35,7 @@ export function helmRepositoryName(url: string): string {
   return `gardener-${rest.toLowerCase().replace(/\//g, '-').replace(/[^a-z0-9.-]/g, '-')}`;
 }
 
+/** Props of `GardenerTree`. */
 export interface GardenerTreeProps {
   /** The platform config; `config.gardener` must be set. */
   readonly config: PlatformConfig;

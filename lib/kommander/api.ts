@@ -20,6 +20,7 @@ export interface LabelSelector {
   readonly matchExpressions?: LabelSelectorRequirement[];
 }
 
+/** `spec` of a Kommander AppDeployment (apps.kommander.d2iq.io/v1alpha3). */
 export interface AppDeploymentSpec {
   readonly appRef: { readonly kind: 'ClusterApp' | 'App'; readonly name: string };
   readonly configOverrides?: { readonly name: string };
@@ -31,6 +32,7 @@ export interface AppDeploymentSpec {
   }[];
 }
 
+/** Props of `KommanderAppDeployment`. */
 export interface KommanderAppDeploymentProps {
   readonly metadata: ApiObjectMetadata;
   readonly spec: AppDeploymentSpec;
@@ -45,6 +47,7 @@ export class KommanderAppDeployment extends ApiObject {
   }
 }
 
+/** `spec` of a Kommander ClusterApp (apps.kommander.d2iq.io/v1alpha1). */
 export interface ClusterAppSpec {
   readonly appId: string;
   readonly version: string;

@@ -7,6 +7,7 @@ import { KommanderAppDeployment, LabelSelector } from './api';
 /** The label Kommander puts on every cluster: its name. */
 export const CLUSTER_NAME_LABEL = 'kommander.d2iq.io/cluster-name';
 
+/** Per-cluster configuration overrides of an AppDeployment (`spec.clusterConfigOverrides[]`). */
 export interface ClusterOverride {
   /** Cluster names (label `kommander.d2iq.io/cluster-name`) this override applies to. */
   readonly clusters: readonly string[];
@@ -16,6 +17,7 @@ export interface ClusterOverride {
   readonly appVersion?: string;
 }
 
+/** Props of `AppDeployment`. */
 export interface AppDeploymentProps {
   /** App id: the AppDeployment name (and so `${releaseName}`). */
   readonly name: string;

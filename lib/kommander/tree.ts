@@ -44,6 +44,7 @@ export { VARS_CONFIGMAP, MANAGEMENT_REPOSITORY } from './steps/context';
 export { CATALOG_LABELS } from './steps/catalogs';
 export { giteaRepositoryUrl } from './steps/gitea';
 
+/** Props of `KommanderTree`. */
 export interface KommanderTreeProps {
   readonly config: PlatformConfig;
   /** The GitRepository the stage Kustomizations read (the root sync source). */

@@ -13,6 +13,7 @@ export function assertRepoPath(prop: string, value: string): void {
   }
 }
 
+/** Props of `Folder`. */
 export interface FolderProps {
   /** Repository-relative path of the folder, e.g. `kommander/root-ca`. */
   readonly path: string;
@@ -79,6 +80,7 @@ export class Folder extends Chart {
   }
 }
 
+/** Props of `TreeFile`. */
 export interface TreeFileProps {
   /** Repository-relative path of the file, e.g. `.sops.yaml`. */
   readonly path: string;

@@ -1,14 +1,18 @@
-import { Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { guardTree, plaintextSecretProblems } from '../sops/guard';
 import { Folder, TreeFile } from './folder';
 import { jsonOf, withJsonCache } from './json';
+import { stringifyYaml } from './yaml';
 
 /** One file of the rendered tree. */
 export interface RenderedFile {
   /** Repository-relative POSIX path. */
   readonly path: string;
   readonly content: string | Buffer;
-  /** For files rendered from API objects: the object, as plain JSON (saves re-parsing the YAML). */
+  /**
+   * For files rendered from objects (API objects, and the `kustomization.yaml` of a Folder): the
+   * file's documents as plain JSON (saves re-parsing the YAML).
+   */
   readonly objects?: readonly unknown[];
 }
 
@@ -26,11 +30,12 @@ function fileStem(obj: any, withNamespace: boolean): string {
 
 /** Renders a folder's `kustomization.yaml`. */
 export function renderKustomization(resources: readonly string[]): string {
-  return Yaml.stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: [...resources].sort(),
-  });
+  return stringifyYaml(kustomizationObject(resources));
+}
+
+/** The document of a folder's `kustomization.yaml`. */
+export function kustomizationObject(resources: readonly string[]): { apiVersion: string; kind: string; resources: string[] } {
+  return { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort() };
 }
 
 function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
@@ -51,13 +56,29 @@ function collect(root: IConstruct): { folders: Folder[]; files: TreeFile[] } {
  * Throws when two objects share group/kind/namespace/name anywhere in the tree, or two files share
  * a path: Flux would apply only one of them. The result is sorted by path and deterministic.
  */
+/** Options of `renderTree`. */
 export interface RenderOptions {
-  /** Called for every object; returned problems abort the render (e.g. plaintext Secret values). */
+  /**
+   * Called for every object besides the built-in guard; returned problems abort the render.
+   * @default - only the built-in guard
+   */
   readonly checkObject?: (obj: any) => string[];
 }
 
+/**
+ * Renders a construct tree into files (see above). The secrets guards always apply, whatever the
+ * options: a Secret with a plaintext value (`stringData`, or `data` that is not SOPS-encrypted)
+ * and every file failing the plaintext guard (`guardTree`: age identities in any encoding, credentials in URLs, readable Secrets in copied files) abort the render with every problem.
+ * `synthesize` / `renderRepository` add ROLLOUT.md on top.
+ */
 export function renderTree(root: IConstruct, options: RenderOptions = {}): RenderedFile[] {
-  return withJsonCache(() => render(root, options));
+  const extra = options.checkObject;
+  const checkObject = (obj: any): string[] => [...plaintextSecretProblems(obj), ...(extra && extra !== plaintextSecretProblems ? extra(obj) : [])];
+  const files = withJsonCache(() => render(root, { checkObject }));
+  // The one plaintext guard every file of the tree passes (lib/sops/guard.ts, README "Safety").
+  const leaks = guardTree(files);
+  if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
+  return files;
 }
 
 function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
@@ -97,10 +118,11 @@ function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
     for (const { json, origin } of objs) {
       const name = `${fileStem(json, (stemCount.get(fileStem(json, false)) ?? 0) > 1)}.yaml`;
       names.push(name);
-      add(`${folder.path}/${name}`, Yaml.stringify(json), origin, [json]);
+      add(`${folder.path}/${name}`, stringifyYaml(json), origin, [json]);
     }
     if (folder.kustomization) {
-      add(`${folder.path}/kustomization.yaml`, renderKustomization([...names, ...folder.resources]), folder.node.path);
+      const k = kustomizationObject([...names, ...folder.resources]);
+      add(`${folder.path}/kustomization.yaml`, stringifyYaml(k), folder.node.path, [k]);
     }
   }
   for (const f of files) add(f.path, f.content, f.node.path);
