@@ -9,6 +9,7 @@ import * as path from 'path';
 import { synthesize } from '../lib/cli';
 import { loadConfig } from '../lib/config/load';
 import { encryptManifest } from '../lib/sops/file';
+import * as YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -62,22 +63,28 @@ describe('rules of the example tree (platform.yaml)', () => {
     expect(dependsOn(stage(objects, 'kommander-appmanagement'))).toContain('gatekeeper');
   });
 
-  test('the gatekeeper HelmRelease reads its chart from a HelmRepository applied by a stage gatekeeper waits for', () => {
-    // GIVEN the gatekeeper HelmRelease and its sourceRef
-    const hr = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'gatekeeper')!;
+  test('the gatekeeper HelmRelease (the release\'s, applied by its install stage) reads its chart from a HelmRepository of the release applied by a stage gatekeeper waits for', () => {
+    // GIVEN the release's gatekeeper HelmRelease (copied with the release tree) and its sourceRef
+    const files = synthesize(loadConfig(path.join(ROOT, 'platform.yaml')));
+    const docs = (prefix: string) =>
+      files.filter((f) => f.path.startsWith(prefix) && f.path.endsWith('.yaml')).flatMap((f) => YAML.parseAllDocuments(f.content.toString()).map((d) => d.toJS() as Obj));
+    const hr = docs('services/gatekeeper/').find((o) => o?.kind === 'HelmRelease' && o.metadata.name === 'gatekeeper')!;
     const ref = hr.spec.chart.spec.sourceRef;
-    const repo = find(objects, 'HelmRepository', ref.name, ref.namespace ?? hr.metadata.namespace);
-    // THEN the HelmRepository exists, and the stage applying it is among gatekeeper's dependencies
-    expect(repo.metadata.name).toBe(ref.name);
-    expect(allDependencies(objects, 'gatekeeper')).toContain('kommander-helm-repositories');
+    // THEN the HelmRepository is one of the release's common/helm-repositories, which the Helm repositories stage applies,
+    expect(docs('common/helm-repositories/').filter((o) => o?.kind === 'HelmRepository' && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace)).toHaveLength(1);
+    expect(files.find((f) => f.path === 'kommander/helm-repositories/kustomization.yaml')!.content.toString()).toMatch(/\.\.\/\.\.\/common\/(base|airgapped)/);
+    // AND the stage that installs the HelmRelease waits (transitively) for that stage
+    expect(allDependencies(objects, 'kommander-install-gatekeeper')).toContain('kommander-helm-repositories');
   });
 
   test('caSecretNamespace of kommander-vars is where the CA Certificate writes the Secret the CA ClusterIssuer reads (cert-manager\'s cluster resource namespace)', () => {
     // GIVEN the CA ClusterIssuer, the Certificate that writes its Secret, cert-manager's HelmRelease and the vars
     const issuer = find(objects, 'ClusterIssuer', 'kommander-ca');
     const cert = objects.find((o) => o.kind === 'Certificate' && o.spec?.secretName === issuer.spec.ca.secretName)!;
-    const certManager = objects.find((o) => o.kind === 'HelmRelease' && o.spec?.chart?.spec?.chart === 'cert-manager')!;
-    const clusterResourceNamespace = certManager.spec.values?.clusterResourceNamespace ?? certManager.spec.targetNamespace ?? certManager.metadata.namespace;
+    // cert-manager is a prerequisite of a Kommander cluster, installed in its own namespace, which is
+    // its default cluster resource namespace
+    expect(objects.filter((o) => o.kind === 'HelmRelease' && o.spec?.chart?.spec?.chart === 'cert-manager')).toStrictEqual([]);
+    const clusterResourceNamespace = 'cert-manager';
     const vars = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kommander-vars');
     // THEN a ClusterIssuer reads its CA Secret from cert-manager's cluster resource namespace: the Certificate writes it there
     expect(cert.metadata.namespace).toBe(clusterResourceNamespace);
