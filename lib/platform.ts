@@ -32,9 +32,10 @@ export interface ManagementRepositoryProps {
  * garden, not by a CRD), plus the config's own `check` declarations.
  */
 export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; crdFiles: string[] } {
+  const release = c.kommander.enabled ? tryReadRelease(c) : undefined;
   return {
     // A Kommander tree runs on its release's Flux: validate against that Flux's CRDs.
-    crdFiles: c.kommander.enabled && c.applicationDefinitions ? releaseFluxCrdFiles(path.resolve(c.baseDir, c.applicationDefinitions)) : [],
+    crdFiles: release ? [...release.fluxCrdFiles] : [],
     external: [`Secret/*/${c.sops.secretName}`, `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`, ...c.check.external],
     externalCrds: [
       ...(c.gardener ? ['seedmanagement.gardener.cloud'] : []),
@@ -42,7 +43,7 @@ export function checkDeclarations(c: PlatformConfig): { external: string[]; exte
       ...(c.kommander.enabled ? KOMMANDER_EXTERNAL_CRDS : []),
       // applications era: kommander-operator (chart from Git) installs KommanderCore's CRD and,
       // for it, AppManagement with the AppDeployment CRDs.
-      ...(c.kommander.enabled && releaseEra(c) === 'applications' ? ['apps.kommander.d2iq.io', 'dkp.d2iq.io'] : []),
+      ...(release?.era === 'applications' ? ['apps.kommander.d2iq.io', 'dkp.d2iq.io'] : []),
       ...c.check.externalCrds,
     ],
   };
@@ -60,23 +61,7 @@ function tryReadRelease(c: PlatformConfig): ReleaseView | undefined {
   }
 }
 
-/** The era of the config's release, when it can be read. */
-function releaseEra(c: PlatformConfig): string | undefined {
-  try {
-    return c.applicationDefinitions ? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions)).era : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-/** The release's Flux CRD files; [] when the tree cannot be read (synth reports that). */
-function releaseFluxCrdFiles(root: string): string[] {
-  try {
-    return [...readReleaseView(root).fluxCrdFiles];
-  } catch {
-    return [];
-  }
-}
 
 /** The `.sops.yaml` creation rules: public age recipients only. */
 export function sopsCreationRules(recipients: readonly string[]): string {

@@ -93,18 +93,6 @@ function walk(root: string, rel = ''): string[] {
  * @throws ReleaseError naming what was found and what is available
  */
 export function readReleaseView(root: string, key = 'applicationDefinitions'): ReleaseView {
-  const cacheKey = `${path.resolve(root)}\u0000${key}`;
-  const hit = VIEWS.get(cacheKey);
-  if (hit) return hit;
-  const view = readView(root, key);
-  VIEWS.set(cacheKey, view);
-  return view;
-}
-
-/** Views already read in this process (a release tree does not change during a synth). */
-const VIEWS = new Map<string, ReleaseView>();
-
-function readView(root: string, key: string): ReleaseView {
   const r: KommanderRelease = readRelease(root, { key });
   const apps = new Map<string, string[]>(r.apps.filter((a) => a.versions.length).map((a) => [a.id, a.versions.map((v) => v.version)]));
   const byUse = (name: string, defaults: readonly string[], files: readonly string[]): string[] => {

@@ -11,10 +11,10 @@ import { FLUX_NAMESPACE, KOMMANDER_CA_ISSUER, MANAGEMENT_CREDENTIALS, StepProps 
 import { GITEA_SERVICE } from './gitea';
 
 /**
- * A release manifest without its plaintext Secret documents (`kind: Secret` with a non-empty
- * `data`/`stringData` value and no SOPS block); the other documents keep their exact text.
+ * A release manifest without its plaintext seed Secrets (`kind: Secret` named in `seeds`, with a
+ * non-empty `data`/`stringData` value and no SOPS block); the other documents keep their exact text.
  */
-export function withoutPlaintextSecrets(raw: Buffer, withheld: (name: string) => void): Buffer {
+export function withoutPlaintextSecrets(raw: Buffer, seeds: readonly string[], withheld: (name: string) => void): Buffer {
   const text = raw.toString('utf8');
   if (!/\bkind:\s*Secret\b/.test(text)) return raw;
   const chunks = text.split(/^(?=---[ \t]*$)/m);
@@ -29,6 +29,7 @@ export function withoutPlaintextSecrets(raw: Buffer, withheld: (name: string) =>
     }
     const plain =
       obj?.kind === 'Secret' &&
+      seeds.includes(String(obj.metadata?.name)) &&
       !obj.sops &&
       ['data', 'stringData'].some((m) => obj[m] && typeof obj[m] === 'object' && Object.values(obj[m]).some((v) => v !== '' && v !== null && v !== undefined));
     if (plain) {
@@ -39,6 +40,24 @@ export function withoutPlaintextSecrets(raw: Buffer, withheld: (name: string) =>
   });
   if (!changed) return raw;
   return Buffer.from(kept.join('').replace(/^---[ \t]*\n?/, ''), 'utf8');
+}
+
+/**
+ * Secrets a release folder's kustomization marks as seeds: a patch targeting `kind: Secret, name: X`
+ * that sets `kustomize.toolkit.fluxcd.io/ssa: IfNotPresent` (created once, then the cluster's).
+ */
+export function seedSecrets(root: string, dir: string): string[] {
+  const file = path.join(root, dir, 'kustomization.yaml');
+  if (!fs.existsSync(file)) return [];
+  let k: any;
+  try {
+    k = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  return ((k?.patches ?? []) as any[])
+    .filter((p) => p?.target?.kind === 'Secret' && typeof p.target.name === 'string' && /kustomize\.toolkit\.fluxcd\.io\/ssa:\s*IfNotPresent/.test(String(p.patch ?? '')))
+    .map((p) => p.target.name as string);
 }
 
 /** The Gitea image of the release's Gitea values (`image.registry/repository:tag`). */
@@ -67,13 +86,16 @@ export class ApplicationDefinitionsStep extends Construct {
     const c = props.ctx.config;
     const r = props.ctx.release;
     // The release tree, copied verbatim into the repository root (as the installer copies it into
-    // the management repository; chart archives byte for byte) — except a plaintext Secret of the
-    // release (v2.17.1's `flux-oci-mirror-config` seed): no plaintext Secret lands in Git; commit it
-    // under secrets/ instead (the step that applies it picks the SOPS file up).
+    // the management repository; chart archives byte for byte) — except a plaintext Secret that the
+    // release itself marks as a seed (its kustomization applies it with `ssa: IfNotPresent`, e.g.
+    // v2.17.1's `flux-oci-mirror-config`): no plaintext Secret lands in Git; commit yours under
+    // secrets/ instead (the step that applies it picks the SOPS file up). Any other plaintext
+    // Secret is refused by the synth's guard.
     this.withheld = [];
     for (const rel of r.files) {
       const raw = fs.readFileSync(path.join(r.root, rel));
-      const content = /\.ya?ml$/.test(rel) ? withoutPlaintextSecrets(raw, (name) => this.withheld.push(`${rel}: Secret ${name}`)) : raw;
+      const seeds = /\.ya?ml$/.test(rel) ? seedSecrets(r.root, path.posix.dirname(rel)) : [];
+      const content = seeds.length ? withoutPlaintextSecrets(raw, seeds, (name) => this.withheld.push(`${rel}: Secret ${name}`)) : raw;
       new TreeFile(this, `AppDefinition-${rel.replace(/\//g, '|')}`, { path: rel, content });
     }
     // Applications era: GitClaim `spec.bootstrap` fills the management repository (Git Operator step).
