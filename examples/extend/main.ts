@@ -1,6 +1,6 @@
 /**
  * A user's own `main.ts`: the platform of platform.yaml plus a stage of the user's own (a
- * HelmRepository and a HelmRelease of podinfo, installed after cert-manager). Everything added in
+ * HelmRepository and a HelmRelease of podinfo, installed after the Root CA). Everything added in
  * `extend` goes through the same guards as the built-in tree (plaintext Secrets and age identities
  * refused, duplicate objects refused) and shows up in ROLLOUT.md.
  *
@@ -14,8 +14,9 @@ export function addPodinfo(repo: ManagementRepository): Stage {
     name: 'podinfo',
     path: 'apps/podinfo',
     source: repo.rootSource,
-    // the Kommander tree's stages are public: wait for cert-manager (podinfo's ingress certificate)
-    dependsOn: repo.kommander ? [repo.kommander.stages['cert-manager']] : [],
+    // the Kommander tree's stages are public (by Kustomization name): wait for the Root CA stage
+    // (cert-manager serving, kommander-ca ready: podinfo's ingress certificate)
+    dependsOn: repo.kommander ? [repo.kommander.stages['kommander-root-ca']] : [],
     description: 'podinfo (added by examples/extend/main.ts)',
   });
   new k8s.KubeNamespace(stage.folder, 'Namespace', { metadata: { name: 'podinfo' } });
