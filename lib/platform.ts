@@ -36,7 +36,15 @@ export function checkDeclarations(c: PlatformConfig): { external: string[]; exte
   return {
     // A Kommander tree runs on its release's Flux: validate against that Flux's CRDs.
     crdFiles: release ? [...release.fluxCrdFiles] : [],
-    external: [`Secret/*/${c.sops.secretName}`, `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`, ...c.check.external],
+    external: [
+      `Secret/*/${c.sops.secretName}`,
+      `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`,
+      // Kommander's AppManagement turns every <app>/<version> folder of the release into ClusterApp <app>-<version>.
+      ...(release ? [...release.apps].flatMap(([app, versions]) => versions.map((v) => `ClusterApp/${app}-${v}`)) : []),
+      // applications era: kommander-operator deploys AppManagement for KommanderCore (the step waits for it).
+      ...(release?.era === 'applications' ? ['HelmRelease/kommander/kommander-appmanagement'] : []),
+      ...c.check.external,
+    ],
     externalCrds: [
       ...(c.gardener ? ['seedmanagement.gardener.cloud'] : []),
       // Kommander: cert-manager is a prerequisite of the cluster (NKP pre-flight; Konvoy installs it).
