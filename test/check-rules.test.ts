@@ -512,7 +512,8 @@ describe('check: flux.mode manifest end to end', () => {
     const root = path.resolve(__dirname, '..');
     const text = fs
       .readFileSync(path.join(root, 'platform.yaml'), 'utf8')
-      .replace(/^ {2}mode: bootstrap$/m, `  mode: manifest\n  installManifest: ${install}`)
+      // manifest mode applies the release's own Flux manifests (no install file of its own)
+      .replace(/^ {2}mode: bootstrap$/m, '  mode: manifest')
       .replace(/^applicationDefinitions: (.*)$/m, (_m, p: string) => `applicationDefinitions: ${path.join(root, p)}`);
     const file = path.join(tmpDir('check-manifest-mode'), 'platform.yaml');
     fs.writeFileSync(file, text);
@@ -526,6 +527,6 @@ describe('check: flux.mode manifest end to end', () => {
     // THEN the tree carries the Flux CRDs, and check reports nothing
     expect([...tree.values()].some((c) => c.includes('name: kustomizations.kustomize.toolkit.fluxcd.io'))).toBe(true);
     const declared = readCheckConfig(file);
-    expect(checkFiles(tree, { crdDirs: [SHARED_CRDS], external: declared.external, externalCrds: declared.externalCrds })).toEqual([]);
+    expect(checkFiles(tree, { crdDirs: [SHARED_CRDS], crdFiles: declared.crdFiles, external: declared.external, externalCrds: declared.externalCrds })).toEqual([]);
   });
 });
