@@ -1,6 +1,7 @@
 /**
  * Keeps what is derived from the schema (`lib/config/schema.ts`) in sync: the README's config
- * reference and the config types (`lib/config/types.ts`, lib/config/typegen.ts).
+ * reference and the config types (`lib/config/types.ts`, lib/config/typegen.ts); and the README's
+ * Kommander step tables (lib/kommander/steps.ts).
  *
  *   npm run docs                                    rewrite both (and platform.schema.json)
  *   node scripts/run.js scripts/docs.ts --check     exit 1 when either is out of date

@@ -87,7 +87,7 @@ describe('loading a valid config', () => {
       sops: { ageRecipients: [AGE], secretName: 'mgmt-age', secretKey: 'identity.agekey' },
       kommander: { enabled: false, variables: { kommanderAppManagementReplicas: '2' } },
       clusterHostname: 'kommander.example.com',
-      applicationDefinitions: '../../../examples/kommander-applications/v2.8.3',
+      applicationDefinitions: 'app-definitions',
       acme: { email: 'ops@example.com', server: 'https://acme-staging-v02.api.letsencrypt.org/directory', ingressClass: 'traefik' },
       airgapped: { enabled: true, helmMirror: 'https://charts.mirror.internal' },
       gitea: {
@@ -415,13 +415,13 @@ describe('reporting problems', () => {
       `applicationDefinitions: "minimal.yaml" is not a directory (${fixture('minimal.yaml')} is a file; expected a kommander-applications release tree)`,
     ]);
     // AND a directory that is not a release tree names what it found and the releases next to it
-    expect(problems({ ...HOST, applicationDefinitions: '../../../examples' })).toEqual([
-      expect.stringMatching(
-        /^applicationDefinitions: "\.\.\/\.\.\/\.\.\/examples" is not a kommander-applications release tree of a known layout \(found README\.md, .*gardener\.yaml, kommander-applications, .*; expected services\/ \(DKP ≤ 2\.15\) or applications\/ \(NKP ≥ 2\.16\); available releases: /,
-      ),
+    const examples = path.join(__dirname, '..', 'examples');
+    expect(problems({ ...HOST, applicationDefinitions: examples })).toEqual([
+      expect.stringMatching(/is not a kommander-applications release tree of a known layout \(found README\.md, .*kommander-applications, .*; expected services\/ \(DKP ≤ 2\.15\) or applications\/ \(NKP ≥ 2\.16\); available releases: /),
     ]);
-    expect(problems({ ...HOST, applicationDefinitions: '../../../examples/kommander-applications' })).toEqual([
-      'applicationDefinitions: "../../../examples/kommander-applications" is not a kommander-applications release tree of a known layout (found README.md, v2.17.1, v2.8.3; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ../../../examples/kommander-applications/v2.17.1, ../../../examples/kommander-applications/v2.8.3)',
+    const releases = path.join(examples, 'kommander-applications');
+    expect(problems({ ...HOST, applicationDefinitions: releases })).toEqual([
+      `applicationDefinitions: ${JSON.stringify(releases)} is not a kommander-applications release tree of a known layout (found README.md, v2.17.1, v2.8.3; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ${releases}/v2.17.1, ${releases}/v2.8.3)`,
     ]);
   });
 

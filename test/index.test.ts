@@ -30,7 +30,7 @@ describe('examples/extend/main.ts (a user main.ts that adds a Stage with a HelmR
       'apps/podinfo/kustomization.yaml',
       'apps/podinfo/namespace-podinfo.yaml',
     ]);
-    // AND the root folder applies its Flux Kustomization, which waits for cert-manager
+    // AND the root folder applies its Flux Kustomization, which waits for the Root CA (cert-manager serving)
     expect(tree.get('clusters/management/kustomization.yaml')).toContain('- kustomization-podinfo.yaml');
     expect(tree.get('clusters/management/kustomization-podinfo.yaml')).toContain('dependsOn:\n    - name: kommander-root-ca\n');
   });

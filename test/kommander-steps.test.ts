@@ -253,6 +253,26 @@ describe('step list', () => {
   });
 });
 
+describe('the copied release', () => {
+  real("is verbatim except the release's plaintext Secret seed (v2.17.1 flux-oci-mirror-config), whose documents around it keep their text", () => {
+    for (const tag of TAGS) {
+      const files = synth(example(tag, path.join(SHARED, tag)));
+      const r = readReleaseView(path.join(SHARED, tag));
+      const changed = r.files.filter((f) => {
+        const out = files.find((x) => x.path === f);
+        return !out || Buffer.compare(Buffer.from(out.content), fs.readFileSync(path.join(SHARED, tag, f))) !== 0;
+      });
+      if (tag === 'v2.8.3') expect(changed).toStrictEqual([]);
+      else {
+        expect(changed).toStrictEqual(['applications/kommander-flux/2.7.2/mirror/flux-oci-mirror.yaml']);
+        const text = files.find((x) => x.path === changed[0])!.content.toString();
+        expect(text).not.toContain('kind: Secret');
+        expect(fs.readFileSync(path.join(SHARED, tag, changed[0]), 'utf8')).toContain(text.slice(0, 200));
+      }
+    }
+  });
+});
+
 describe('v2.8.3 not air-gapped', () => {
   test('has no ChartMuseum (DKP 2.7/2.8: air-gapped only) and applies common/base, the HelmRepositories with their upstream defaults', () => {
     // GIVEN the example without air-gap

@@ -150,7 +150,7 @@ const SERVICES: readonly StepDef[] = [
     title: 'Gatekeeper',
     part: 'I',
     what: '`gatekeeper-overrides`, then `gatekeeper/bootstrap` applied once (adopted by AppDeployment `gatekeeper`)',
-    after: ['flux-configuration', 'helm-repositories'],
+    after: ['flux-configuration', 'helm-repositories', 'root-ca'],
   },
   {
     id: 'app-management',

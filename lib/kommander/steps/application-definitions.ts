@@ -10,6 +10,56 @@ import { appFolder } from '../release-view';
 import { FLUX_NAMESPACE, KOMMANDER_CA_ISSUER, MANAGEMENT_CREDENTIALS, StepProps } from './context';
 import { GITEA_SERVICE } from './gitea';
 
+/**
+ * A release manifest without its plaintext seed Secrets (`kind: Secret` named in `seeds`, with a
+ * non-empty `data`/`stringData` value and no SOPS block); the other documents keep their exact text.
+ */
+export function withoutPlaintextSecrets(raw: Buffer, seeds: readonly string[], withheld: (name: string) => void): Buffer {
+  const text = raw.toString('utf8');
+  if (!/\bkind:\s*Secret\b/.test(text)) return raw;
+  const chunks = text.split(/^(?=---[ \t]*$)/m);
+  let changed = false;
+  const kept = chunks.filter((chunk) => {
+    const body = chunk.replace(/^---[ \t]*\n?/, '');
+    let obj: any;
+    try {
+      obj = YAML.parse(body);
+    } catch {
+      return true;
+    }
+    const plain =
+      obj?.kind === 'Secret' &&
+      seeds.includes(String(obj.metadata?.name)) &&
+      !obj.sops &&
+      ['data', 'stringData'].some((m) => obj[m] && typeof obj[m] === 'object' && Object.values(obj[m]).some((v) => v !== '' && v !== null && v !== undefined));
+    if (plain) {
+      changed = true;
+      withheld(String(obj.metadata?.name));
+    }
+    return !plain;
+  });
+  if (!changed) return raw;
+  return Buffer.from(kept.join('').replace(/^---[ \t]*\n?/, ''), 'utf8');
+}
+
+/**
+ * Secrets a release folder's kustomization marks as seeds: a patch targeting `kind: Secret, name: X`
+ * that sets `kustomize.toolkit.fluxcd.io/ssa: IfNotPresent` (created once, then the cluster's).
+ */
+export function seedSecrets(root: string, dir: string): string[] {
+  const file = path.join(root, dir, 'kustomization.yaml');
+  if (!fs.existsSync(file)) return [];
+  let k: any;
+  try {
+    k = YAML.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  return ((k?.patches ?? []) as any[])
+    .filter((p) => p?.target?.kind === 'Secret' && typeof p.target.name === 'string' && /kustomize\.toolkit\.fluxcd\.io\/ssa:\s*IfNotPresent/.test(String(p.patch ?? '')))
+    .map((p) => p.target.name as string);
+}
+
 /** The Gitea image of the release's Gitea values (`image.registry/repository:tag`). */
 export function giteaImage(props: StepProps): string {
   const r = props.ctx.release;
@@ -28,14 +78,25 @@ export function giteaImage(props: StepProps): string {
  * root credentials (`git.credentialsSecret`): two Secrets, never one.
  */
 export class ApplicationDefinitionsStep extends Construct {
+  /** Plaintext Secrets of the release left out of the copy (`<file>: Secret <name>`). */
+  public readonly withheld: string[];
+
   constructor(scope: Construct, id: string, props: StepProps) {
     super(scope, id);
     const c = props.ctx.config;
     const r = props.ctx.release;
     // The release tree, copied verbatim into the repository root (as the installer copies it into
-    // the management repository; chart archives byte for byte).
+    // the management repository; chart archives byte for byte) — except a plaintext Secret that the
+    // release itself marks as a seed (its kustomization applies it with `ssa: IfNotPresent`, e.g.
+    // v2.17.1's `flux-oci-mirror-config`): no plaintext Secret lands in Git; commit yours under
+    // secrets/ instead (the step that applies it picks the SOPS file up). Any other plaintext
+    // Secret is refused by the synth's guard.
+    this.withheld = [];
     for (const rel of r.files) {
-      new TreeFile(this, `AppDefinition-${rel.replace(/\//g, '|')}`, { path: rel, content: fs.readFileSync(path.join(r.root, rel)) });
+      const raw = fs.readFileSync(path.join(r.root, rel));
+      const seeds = /\.ya?ml$/.test(rel) ? seedSecrets(r.root, path.posix.dirname(rel)) : [];
+      const content = seeds.length ? withoutPlaintextSecrets(raw, seeds, (name) => this.withheld.push(`${rel}: Secret ${name}`)) : raw;
+      new TreeFile(this, `AppDefinition-${rel.replace(/\//g, '|')}`, { path: rel, content });
     }
     // Applications era: GitClaim `spec.bootstrap` fills the management repository (Git Operator step).
     if (!props.stage) return;

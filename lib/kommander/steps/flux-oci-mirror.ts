@@ -1,5 +1,8 @@
 import { Construct } from 'constructs';
-import { addReleaseFolder, StepProps, SUBSTITUTION_VARS_CONFIGMAP, VARS_CONFIGMAP } from './context';
+import { addReleaseFolder, addSopsSecret, FLUX_NAMESPACE, StepProps, SUBSTITUTION_VARS_CONFIGMAP, VARS_CONFIGMAP } from './context';
+
+/** The flux-oci-mirror configuration Secret (`config.yaml`, `ca.crt`), committed SOPS-encrypted. */
+export const OCI_MIRROR_CONFIG = 'flux-oci-mirror-config';
 
 /**
  * Step Flux OCI mirror (applications era, air-gapped, flux.mode bootstrap): the release's
@@ -14,5 +17,7 @@ export class FluxOciMirrorStep extends Construct {
     addReleaseFolder(props.ctx, props.stage!.folder, `${r.appsDir}/kommander-flux/${r.fluxVersion}/mirror`);
     props.stage!.addSubstitutionSource({ kind: 'ConfigMap', name: VARS_CONFIGMAP });
     props.stage!.addSubstitutionSource({ kind: 'ConfigMap', name: SUBSTITUTION_VARS_CONFIGMAP });
+    // The mirror's configuration Secret: the release's plaintext seed is not copied; commit yours.
+    addSopsSecret(props.ctx, props.stage!, FLUX_NAMESPACE, OCI_MIRROR_CONFIG);
   }
 }

@@ -1,6 +1,7 @@
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { APPLY_ONCE_ANNOTATIONS, relPath, StepProps, SUBSTITUTION_VARS_CONFIGMAP, VARS_CONFIGMAP } from './context';
+import { addSopsSecret, APPLY_ONCE_ANNOTATIONS, FLUX_NAMESPACE, relPath, StepProps, SUBSTITUTION_VARS_CONFIGMAP, VARS_CONFIGMAP } from './context';
+import { OCI_MIRROR_CONFIG } from './flux-oci-mirror';
 
 /**
  * Step Flux (manifest mode): the release's own Flux, as the installer applies it:
@@ -17,6 +18,7 @@ export class FluxStep extends Construct {
     stage.folder.addResource(relPath(stage.folder.path, props.ctx.release.fluxManifests));
     stage.addSubstitutionSource({ kind: 'ConfigMap', name: VARS_CONFIGMAP });
     stage.addSubstitutionSource({ kind: 'ConfigMap', name: SUBSTITUTION_VARS_CONFIGMAP });
+    if (props.ctx.release.era === 'applications') addSopsSecret(props.ctx, stage, FLUX_NAMESPACE, OCI_MIRROR_CONFIG);
     stage.resource.addJsonPatch(JsonPatch.add('/spec/commonMetadata', { annotations: { ...APPLY_ONCE_ANNOTATIONS } }));
   }
 }
