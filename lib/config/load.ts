@@ -197,11 +197,14 @@ export function loadConfig(file: string, limits: YamlLimits = DEFAULT_LIMITS): P
   // (lib/config/fast-yaml.ts), when it stays within the same bounds; anything else, and any invalid
   // config (for the line numbers of its problems), goes through the bounded parser.
   const plain = parsePlainYaml(text);
+  let invalid: ConfigError | undefined;
   if (plain !== undefined && withinLimits(plain, limits)) {
     try {
       return parseConfig(plain, path.dirname(abs));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
+      // the same data as the parser below gives (test/config-fast-yaml.test.ts): only positions are missing
+      invalid = e;
     }
   }
   const parsed = parseBoundedYaml(text, file, limits);
@@ -214,12 +217,13 @@ export function loadConfig(file: string, limits: YamlLimits = DEFAULT_LIMITS): P
   const doc = docs[0] ?? parsed.docs[0];
   let raw: unknown;
   try {
-    raw = doc ? boundedToJS(doc, limits) : null;
+    raw = doc && !invalid ? boundedToJS(doc, limits) : null;
   } catch (e) {
     // the bounds above make this unreachable; never let it surface as a stack trace
     throw asConfigError(new InputError([{ file, message: `cannot be read as YAML (${(e as Error).message.split('\n')[0]})` }]));
   }
   try {
+    if (invalid) throw invalid;
     return parseConfig(raw, path.dirname(abs));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

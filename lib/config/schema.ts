@@ -583,10 +583,11 @@ class Validator {
   private object(schema: ObjectSchema, value: unknown, path: readonly PathSegment[]): unknown {
     if (!isObj(value)) return this.wrongType(path, value, 'an object');
     const keys = Object.keys(schema.properties);
+    let known: string | undefined; // joined once per object, not once per unknown key
     for (const key of Object.keys(value)) {
       if (Object.hasOwn(schema.properties, key)) continue;
       const near = didYouMean(key, keys);
-      this.report([...path, key], `${show(key)} is not a known key (${near ? `did you mean \`${near}\`?` : `known keys: ${keys.join(', ')}`})`);
+      this.report([...path, key], `${show(key)} is not a known key (${near ? `did you mean \`${near}\`?` : `known keys: ${(known ??= keys.join(', '))}`})`);
     }
     const out: Obj = {};
     for (const key of keys) {

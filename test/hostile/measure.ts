@@ -1,6 +1,6 @@
 /**
- * Measurements for README "Safety" (not a test; run after `npx tsc -p .`):
- *   node build/test/hostile/measure.js <case>
+ * Measurements for README "Safety" (not a test):
+ *   /usr/bin/time node scripts/run.js test/hostile/measure.ts <case>
  * Cases: valid10mb, refusedBig, refusedHuge, unknown <n>. Prints wall time and peak RSS.
  */
 import * as fs from 'fs';
