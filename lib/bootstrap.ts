@@ -2,6 +2,8 @@ import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { gardenerBootstrapLines } from './gardener/bootstrap';
 
+import { shellQuote } from './config/paths';
+
 /**
  * `BOOTSTRAP.md`: the few objects that must be applied by hand once, with exact commands.
  * Everything else is reconciled by Flux from Git.
@@ -19,12 +21,12 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     '',
   );
   const kommander = c.kommander.enabled;
-  step('1. Namespaces', ['```sh', `kubectl create namespace ${ns}`, ...(kommander ? [`kubectl create namespace ${KOMMANDER_NAMESPACE}`] : []), '```']);
+  step('1. Namespaces', ['```sh', `kubectl create namespace ${q(ns)}`, ...(kommander ? [`kubectl create namespace ${q(KOMMANDER_NAMESPACE)}`] : []), '```']);
   step('2. Git credentials', [
     `Flux reads the repository with Secret \`${ns}/${c.git.credentialsSecret}\` (keys \`username\`, \`password\`; for SSH \`identity\`, \`known_hosts\`).`,
     '',
     '```sh',
-    `kubectl -n ${ns} create secret generic ${c.git.credentialsSecret} \\`,
+    `kubectl -n ${q(ns)} create secret generic ${q(c.git.credentialsSecret)} \\`,
     '  --from-literal=username="$GIT_USERNAME" --from-literal=password="$GIT_PASSWORD"',
     '```',
     '',
@@ -35,8 +37,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     `${kommander ? `Kommander reads it in \`${KOMMANDER_NAMESPACE}\`. ` : ''}Recipients: ${c.sops.ageRecipients.length ? c.sops.ageRecipients.map((r) => `\`${r}\``).join(', ') : '(none configured)'}.`,
     '',
     '```sh',
-    `kubectl -n ${ns} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`,
-    ...(kommander ? [`kubectl -n ${KOMMANDER_NAMESPACE} create secret generic ${c.sops.secretName} --from-file=${c.sops.secretKey}=./age.agekey`] : []),
+    `kubectl -n ${q(ns)} create secret generic ${q(c.sops.secretName)} --from-file=${q(`${c.sops.secretKey}=./age.agekey`)}`,
+    ...(kommander ? [`kubectl -n ${q(KOMMANDER_NAMESPACE)} create secret generic ${q(c.sops.secretName)} --from-file=${q(`${c.sops.secretKey}=./age.agekey`)}`] : []),
     '```',
   ]);
   if (c.flux.mode === 'bootstrap') {
@@ -44,8 +46,8 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
       `Install Flux ${c.flux.version} and create the root sync objects (GitRepository and Kustomization \`${ns}/${ns}\`):`,
       '',
       '```sh',
-      `flux bootstrap git --url=${url} --branch=${c.git.branch} \\`,
-      `  --namespace=${ns} --path=${rootPath} --secret-name=${c.git.credentialsSecret} --token-auth`,
+      `flux bootstrap git --url=${q(url)} --branch=${q(c.git.branch)} \\`,
+      `  --namespace=${q(ns)} --path=${q(rootPath)} --secret-name=${q(c.git.credentialsSecret)} --token-auth`,
       '```',
       '',
       `\`flux bootstrap\` commits \`${rootPath}/${ns}/\` (its components and sync manifests). The tree adopts the sync`,
@@ -65,19 +67,21 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     'Point Flux at this repository (a no-op after `flux bootstrap`, which created the same objects):',
     '',
     '```sh',
-    `kubectl apply -f ${rootPath}/gitrepository-${ns}.yaml -f ${rootPath}/kustomization-${ns}.yaml`,
-    `flux -n ${ns} get kustomizations --watch`,
+    `kubectl apply -f ${q(`${rootPath}/gitrepository-${ns}.yaml`)} -f ${q(`${rootPath}/kustomization-${ns}.yaml`)}`,
+    `flux -n ${q(ns)} get kustomizations --watch`,
     '```',
   ]);
   if (c.kommander.enabled && c.gitea.enabled && c.gitea.hostsManagementRepository) {
+    const [owner, repo] = c.gitea.repository.split('/');
     step('6. Gitea as the management repository', [
       `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`). Once stage`,
       '`gitea` is ready, mirror this repository into Gitea (a pull mirror keeps it current):',
       '',
       '```sh',
-      `kubectl -n ${KOMMANDER_NAMESPACE} port-forward svc/gitea-http 3000:3000 &`,
+      `kubectl -n ${q(KOMMANDER_NAMESPACE)} port-forward svc/gitea-http 3000:3000 &`,
       `curl -u "$GITEA_ADMIN:$GITEA_PASSWORD" -H 'Content-Type: application/json' \\`,
-      `  -d '{"clone_addr":"${url}","repo_owner":"${c.gitea.repository.split('/')[0]}","repo_name":"${c.gitea.repository.split('/')[1]}","mirror":true,"auth_username":"'"$GIT_USERNAME"'","auth_password":"'"$GIT_PASSWORD"'"}' \\`,
+      // JSON built by JSON.stringify, each literal part single-quoted; only the two variables are spliced in.
+      `  -d ${q(`{"clone_addr":${JSON.stringify(url)},"repo_owner":${JSON.stringify(owner)},"repo_name":${JSON.stringify(repo)},"mirror":true,"auth_username":"`, true)}"$GIT_USERNAME"${q('","auth_password":"', true)}"$GIT_PASSWORD"${q('"}', true)} \\`,
       '  http://localhost:3000/api/v1/repos/migrate',
       '```',
     ]);
@@ -85,4 +89,9 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
   const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;
   lines.push(...gardenerBootstrapLines(c, `${gitea ? 7 : 6}. The Gardener landscape`));
   return lines.join('\n');
+}
+
+/** Shell-quotes a value of a command (`always`: quote even plain words, for JSON pieces). */
+function q(value: string, always = false): string {
+  return always ? `'${value.replace(/'/g, `'\\''`)}'` : shellQuote(value);
 }

@@ -3,9 +3,10 @@ import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { CONFIG_FLAG, CommandSpec, helpText, outputFlag, parseArgs, UsageError, usageLine } from './args';
 import { ConfigError, loadConfig } from './config/load';
+import { applicationDefinitionsProblem } from './config/paths';
 import { PlatformConfig } from './config/types';
 import { ManagementRepository } from './platform';
-import { inspectSopsFile } from './sops/guard';
+import { availableIdentities, guardTree, inspectSopsFile } from './sops/guard';
 import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
@@ -20,6 +21,12 @@ export interface SynthesizeOptions {
    * @default - the tree of the config only
    */
   readonly extend?: (repo: ManagementRepository) => void;
+  /**
+   * Age identities (AGE-SECRET-KEY-… texts) at hand: with them, the MAC and values of every file
+   * under `secrets/` are verified too (lib/sops/verify.ts).
+   * @default - none: the files' structure and recipients are checked, not their MAC
+   */
+  readonly identities?: readonly string[];
 }
 
 /**
@@ -35,7 +42,8 @@ export function synthesize(config: PlatformConfig, options: SynthesizeOptions = 
 
 function renderConfig(config: PlatformConfig, options: SynthesizeOptions): RenderedFile[] {
   const app = new App({ outdir: '.' });
-  const repo = new ManagementRepository(app, 'Platform', { config, inspectSecret: inspectSopsFile });
+  const inspectSecret = (file: string, text: string, recipients: readonly string[]) => inspectSopsFile(file, text, recipients, { identities: options.identities });
+  const repo = new ManagementRepository(app, 'Platform', { config, inspectSecret });
   options.extend?.(repo);
   return renderTree(app);
 }
@@ -55,7 +63,12 @@ function withRollout(rendered: RenderedFile[]): RenderedFile[] {
   const rollout = renderRollout(new Map(rendered.map((f) => [f.path, f.content.toString()])), {
     parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
   });
-  return [...rendered, { path: 'ROLLOUT.md', content: rollout }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const rolloutFile: RenderedFile = { path: 'ROLLOUT.md', content: rollout };
+  const files = [...rendered, rolloutFile].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // renderTree guarded every other file already (the one plaintext guard, lib/sops/guard.ts).
+  const leaks = guardTree([rolloutFile]);
+  if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
+  return files;
 }
 
 export interface SynthArgs {
@@ -102,7 +115,11 @@ export function synthMain(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   }
   let files: RenderedFile[];
   try {
-    files = synthesize(loadConfig(args.configFile));
+    const config = loadConfig(args.configFile);
+    // The output folder is known only here: the copied release tree must not overlap it.
+    const overlap = config.applicationDefinitions && applicationDefinitionsProblem(config.baseDir, config.applicationDefinitions, [args.outdir]);
+    if (overlap) throw new ConfigError([{ path: 'applicationDefinitions', message: `applicationDefinitions: ${overlap}` }]);
+    files = synthesize(config, { identities: availableIdentities(env, config.baseDir) });
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${args.configFile} has ${e.problems.length} problem(s); nothing was written:\n${e.problems.map((p) => `  - ${p.message}`).join('\n')}\n`);

@@ -14,6 +14,8 @@ import * as fs from 'fs';
 import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand } from '../lib/args';
 import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
 import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
+import { errorText, requireTreeDir } from '../lib/inputs';
+import { DEFAULT_LIMITS, readBoundedFile } from '../lib/yaml-bounds';
 
 export const CHECK_COMMAND: CommandSpec = {
   name: 'check',
@@ -73,8 +75,12 @@ function pluginCrdDirs(file: string): string[] {
 
 async function main(parsed: ParsedArgs): Promise<number> {
   const args = toArgs(parsed);
-  if (!fs.existsSync(args.dir)) {
-    process.stderr.write(`error: ${args.dir} does not exist (run npm run synth first, or pass the tree folder)\n`);
+  try {
+    requireTreeDir(args.dir, "the tree", { hint: 'run npm run synth first, or pass the tree folder' });
+    // the config is read with synth's bounds (a FIFO or /dev/zero must not hang the check)
+    if (fs.existsSync(args.config)) readBoundedFile(args.config, DEFAULT_LIMITS.maxBytes, 'the config file');
+  } catch (e) {
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   }
   const fromConfig = readCheckConfig(args.config);
@@ -121,7 +127,7 @@ runCommand(CHECK_COMMAND, process.argv.slice(2), main).then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     process.exitCode = 2;
   },
 );

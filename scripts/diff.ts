@@ -8,10 +8,11 @@
  * Exit codes: 0 no changes, 1 changes, 2 error.
  */
 import * as path from 'path';
+import * as fs from 'fs';
 import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand, UsageError } from '../lib/args';
-import { readTree } from '../lib/check/tree';
 import { synthesize } from '../lib/cli';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { errorText, InputError, readTreeBounded, requireTreeDir } from '../lib/inputs';
 import { diffTrees, renderDiffMarkdown, renderDiffText } from '../lib/diff';
 import { git, readGitTree } from '../lib/diff/git';
 import { renderRollout } from '../lib/plan';
@@ -66,14 +67,17 @@ function main(parsed: ParsedArgs): number {
   let base: Map<string, string>;
   let head: Map<string, string>;
   try {
+    // a revision is handed to git: never one that git could read as an option
+    if (args.base.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(args.base)) throw new InputError([{ file: '--base', message: `${JSON.stringify(args.base)} is not a Git revision (pass a branch, tag or commit, e.g. --base origin/main)` }]);
+    if (fs.existsSync(args.dist) && !fs.statSync(args.dist).isDirectory()) throw new InputError([{ file: args.dist, message: '--dist is a file, not a folder (pass the folder of the tree in Git, e.g. --dist dist)' }]);
     const top = git(['rev-parse', '--show-toplevel']).toString().trim();
     const prefix = path.relative(top, path.resolve(args.dist)).split(path.sep).join('/');
     base = readGitTree(args.base, prefix);
     if (base.size === 0) process.stderr.write(`note: ${prefix}/ does not exist at ${args.base}; everything is new\n`);
-    if (args.head) head = readTree(args.head);
+    if (args.head) head = readTreeBounded(requireTreeDir(args.head, "the --head folder", { hint: 'pass the folder of a synthesized tree, e.g. --head /tmp/tree after npm run synth -- --output /tmp/tree' }));
     else head = freshSynth(args.config);
   } catch (e) {
-    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.stderr.write(`error: ${errorText(e)}\n`);
     return 2;
   }
   // ROLLOUT.md is written by `npm run plan`; compare the one it would write.

@@ -26,9 +26,14 @@ export const DEFAULT_GROUPS = [
   'operator.gardener.cloud',
 ];
 
+/** Code-unit order (never locale-aware). */
+function codeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function listYaml(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => codeUnit(a.name, b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listYaml(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
@@ -40,7 +45,7 @@ function listYaml(dir: string): string[] {
 export function collectCrds(dir: string, groups: readonly string[]): Map<string, string[]> {
   const files = listYaml(dir).sort((a, b) => {
     const bundle = (f: string) => (/install|crds\.ya?ml$/.test(path.basename(f)) ? 1 : 0);
-    return bundle(a) - bundle(b) || (a < b ? -1 : a > b ? 1 : 0);
+    return bundle(a) - bundle(b) || codeUnit(a, b);
   });
   const seen = new Set<string>();
   const byGroup = new Map<string, string[]>();

@@ -7,12 +7,11 @@
  * With --config, plans a fresh synth of that config instead (in memory; nothing is written).
  * Exit codes: 0 ok, 1 dependsOn cycle, 2 usage error.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand } from '../lib/args';
-import { readTree } from '../lib/check/tree';
 import { synthesize } from '../lib/cli';
 import { ConfigError, loadConfig } from '../lib/config/load';
+import { errorText, readTreeBounded, requireTreeDir, writeTreeFileSafely } from '../lib/inputs';
 import { planRollout, renderPlanText, renderRollout } from '../lib/plan';
 
 export const PLAN_COMMAND: CommandSpec = {
@@ -46,18 +45,24 @@ function main(args: ParsedArgs): number {
     }
   } else {
     dir = args.string('output') ?? args.positionals[0] ?? 'dist';
-    if (!fs.existsSync(dir)) {
-      process.stderr.write(`error: ${dir} does not exist (run npm run synth first)\n`);
+    try {
+      requireTreeDir(dir, "the tree", { writable: !args.flag('no-write') });
+      files = readTreeBounded(dir);
+    } catch (e) {
+      process.stderr.write(`error: ${errorText(e)}\n`);
       return 2;
     }
-    files = readTree(dir);
   }
   const plan = planRollout(files);
   process.stdout.write(renderPlanText(plan));
   if (dir && !args.flag('no-write')) {
     const target = path.join(dir, 'ROLLOUT.md');
-    const content = renderRollout(files);
-    if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== content) fs.writeFileSync(target, content);
+    try {
+      writeTreeFileSafely(dir, 'ROLLOUT.md', renderRollout(files));
+    } catch (e) {
+      process.stderr.write(`error: ${errorText(e)}\n`);
+      return 2;
+    }
     process.stdout.write(`\nwrote ${target}\n`);
   }
   return plan.cycles.length > 0 ? 1 : 0;

@@ -574,7 +574,7 @@ describe('loadConfig', () => {
     // GIVEN a mapping with the same key twice
     const file = fixture('duplicate-key.yaml');
     // THEN the YAML parser's complaint is reported at the second key
-    expect(problemsOf(() => loadConfig(file))).toEqual([`${file}:4:3: Map keys must be unique (fix the YAML syntax)`]);
+    expect(problemsOf(() => loadConfig(file))).toEqual([`${file}:4:3: Map keys must be unique: "branch" is also set at line 3 (fix the YAML syntax: keep one of them)`]);
   });
 
   test('fails on an empty or missing file', () => {

@@ -67,6 +67,6 @@ describe('renderTree', () => {
   test('fails on an age identity in any rendered file', () => {
     const app = Testing.app();
     new TreeFile(app, 'K', { path: 'notes.md', content: 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n' });
-    expect(() => renderTree(app)).toThrow('an age identity (AGE-SECRET-KEY-…) would be written to notes.md');
+    expect(() => renderTree(app)).toThrow('notes.md: holds an age identity (AGE-SECRET-KEY-…');
   });
 });

@@ -1,4 +1,4 @@
-import { containsAgeIdentity, plaintextSecretProblems } from '../sops/guard';
+import { containsAgeIdentity, containsEncodedAgeIdentity, credentialUrls, objectProblems, plaintextSecretProblems, sopsStructureProblems } from '../sops/guard';
 import { TreeModel, isSopsEncrypted } from './model';
 import { baseName, displayId, isObject, isYamlFile, str } from './tree';
 import { Finding } from './types';
@@ -21,13 +21,23 @@ export { containsAgeIdentity };
 export function secretsRule(model: TreeModel): Finding[] {
   const out: Finding[] = [];
   for (const [file, text] of model.files) {
-    if (containsAgeIdentity(text)) {
+    if (containsEncodedAgeIdentity(text)) {
       out.push({
         rule: 'secrets',
         file,
         object: '',
         message: `${file} contains an age identity (AGE-SECRET-KEY-…): a private key is committed`,
         fix: 'delete the file from the tree and from Git history, rotate the key (new identity, re-encrypt every Secret to the new recipient), and keep identities outside the repository',
+      });
+    }
+    const urls = credentialUrls(text);
+    if (urls.length) {
+      out.push({
+        rule: 'secrets',
+        file,
+        object: '',
+        message: `${file} holds a URL with credentials (${[...new Set(urls)].join(', ')})`,
+        fix: 'remove the credentials from the URL and rotate them; reference a SOPS-encrypted Secret (secretRef) instead',
       });
     }
     if (!isYamlFile(file)) continue;
@@ -44,6 +54,12 @@ export function secretsRule(model: TreeModel): Finding[] {
       });
     }
     for (const doc of parsed.docs) {
+      // The synthesizer's guard on what a reader cannot see at the top level: SOPS structure, List items.
+      const structure = isObject(doc.value) && doc.value.sops !== undefined ? sopsStructureProblems(doc.value, file, { dataChecked: true }) : [];
+      const listed = isObject(doc.value) && Array.isArray(doc.value.items) ? doc.value.items.filter(isObject).flatMap((item) => objectProblems(item, `${file} (List item)`)) : [];
+      for (const message of [...structure, ...listed]) {
+        out.push({ rule: 'secrets', file, object: '', message, fix: 'encrypt every value with `npm run secrets` (SOPS + age); never commit plaintext or hand-edited SOPS files' });
+      }
       if (!isObject(doc.value) || doc.value.kind !== 'Secret' || str(doc.value.apiVersion) !== 'v1') continue;
       const problems = plaintextSecretProblems(doc.value);
       if (problems.length === 0) continue;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { parsePlainYaml } from '../config/fast-yaml';
+import { boundedToJS, DEFAULT_LIMITS, parseBoundedYaml, withinLimits } from '../yaml-bounds';
 
 /** Folders never read into a tree. */
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -61,29 +61,22 @@ export interface ParseResult {
   readonly errors: string[];
 }
 
-/** Parses a (multi-document) YAML text; empty documents are dropped. */
+/**
+ * Parses a (multi-document) YAML text; empty documents are dropped. The same bounds as synth
+ * (lib/yaml-bounds: aliases, depth, keys, nodes); duplicate keys are accepted, the last one wins.
+ */
 export function parseYamlDocs(text: string): ParseResult {
   // One document in the plain subset (every file the synthesizer writes): no document model.
   const plain = parsePlainYaml(text);
-  if (plain !== undefined) return { docs: [{ index: 0, value: plain }], errors: [] };
+  if (plain !== undefined && withinLimits(plain)) return { docs: plain === null ? [] : [{ index: 0, value: plain }], errors: [] };
   const docs: ParsedDoc[] = [];
-  const errors: string[] = [];
-  let all: YAML.Document.Parsed[];
-  try {
-    all = YAML.parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false, logLevel: 'silent' }) as YAML.Document.Parsed[];
-  } catch (e) {
-    return { docs, errors: [(e as Error).message] };
-  }
-  if (!Array.isArray(all)) all = [all as unknown as YAML.Document.Parsed];
-  all.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      errors.push(...doc.errors.map((e) => e.message.split('\n')[0]));
-      return;
-    }
-    const value = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  const parsed = parseBoundedYaml(text, 'document', DEFAULT_LIMITS, { allowDuplicateKeys: true });
+  if (parsed.problems.length > 0) return { docs, errors: parsed.problems.map((p) => (p.line !== undefined ? `line ${p.line}: ${p.message}` : p.message)) };
+  parsed.docs.forEach((doc, index) => {
+    const value = boundedToJS(doc) as unknown;
     if (value !== null && value !== undefined) docs.push({ index, value });
   });
-  return { docs, errors };
+  return { docs, errors: [] };
 }
 
 /** `group` of an apiVersion (`''` for the core group). */

@@ -8,7 +8,9 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
 import { parsePlainYaml } from './fast-yaml';
-import { ConfigProblem, comparePaths, isObj, parsePath, problemAt, show, validateConfig } from './schema';
+import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, formatProblem, InputError, parseBoundedYaml, readBoundedFile, readYamlFile, withinLimits, YamlLimits } from '../yaml-bounds';
+import { applicationDefinitionsProblem, commandUrlProblem, gitRefNameProblem, ownerRepoProblem } from './paths';
+import { ConfigProblem, comparePaths, formatPath, isObj, parsePath, PathSegment, problemAt, show, validateConfig } from './schema';
 import {
   AcmeConfig,
   AirgappedConfig,
@@ -53,8 +55,19 @@ type Obj = Record<string, unknown>;
 const problem = problemAt;
 
 /** Rules that span sections or need the file system. `cfg` is the validated data (possibly with invalid leaves). */
-function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
+function crossChecks(cfg: Obj, baseDir: string, reported: ReadonlySet<string> = new Set()): ConfigProblem[] {
   const out: ConfigProblem[] = [];
+  // Values that end up in BOOTSTRAP.md commands or paths (lib/config/paths.ts); once per path.
+  const shellChecks: [PathSegment[], unknown, (v: string) => string | undefined][] = [
+    [['git', 'branch'], isObj(cfg.git) ? cfg.git.branch : undefined, gitRefNameProblem],
+    [['git', 'url'], isObj(cfg.git) ? cfg.git.url : undefined, commandUrlProblem],
+    [['gitea', 'repository'], isObj(cfg.gitea) ? cfg.gitea.repository : undefined, ownerRepoProblem],
+  ];
+  for (const [segments, value, check] of shellChecks) {
+    if (typeof value !== 'string' || reported.has(formatPath(segments))) continue;
+    const why = check(value);
+    if (why) out.push(problem(segments, `${show(value)} ${why}`));
+  }
   const git = isObj(cfg.git) ? cfg.git : {};
   const flux = isObj(cfg.flux) ? cfg.flux : {};
   const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
@@ -91,10 +104,21 @@ function crossChecks(cfg: Obj, baseDir: string): ConfigProblem[] {
     } else {
       const problemText = checkPath(baseDir, flux.installManifest, 'file', 'generate it with flux install --export');
       if (problemText) out.push(problem(['flux', 'installManifest'], problemText));
+      else {
+        // read with the config's bounds (size, aliases, depth) before the tree parses it
+        try {
+          readYamlFile(path.resolve(baseDir, flux.installManifest), DEFAULT_LIMITS, 'the Flux install manifest');
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          out.push(problem(['flux', 'installManifest'], `${show(flux.installManifest)}: ${e.problems.map(formatProblem).join('; ')} (use the output of flux install --export)`));
+        }
+      }
     }
   }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {
-    const problemText = checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory');
+    const problemText =
+      checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory') ??
+      applicationDefinitionsProblem(baseDir, cfg.applicationDefinitions, [path.join(baseDir, 'dist')]);
     if (problemText) out.push(problem(['applicationDefinitions'], problemText));
   }
   out.push(...gardenerCrossChecks(cfg, baseDir));
@@ -150,7 +174,7 @@ function build(cfg: Obj, baseDir: string): PlatformConfig {
 export function parseConfig(raw: unknown, baseDir: string): PlatformConfig {
   const absBase = path.resolve(baseDir);
   const { value, problems } = validateConfig(raw);
-  if (isObj(value)) problems.push(...crossChecks(value, absBase));
+  if (isObj(value)) problems.push(...crossChecks(value, absBase, new Set(problems.map((p) => p.path))));
   if (problems.length > 0 || !isObj(value)) throw new ConfigError(problems);
   return build(value, absBase);
 }
@@ -161,75 +185,88 @@ export function parseConfig(raw: unknown, baseDir: string): PlatformConfig {
  *
  * @throws ConfigError for an unreadable file, YAML syntax errors, or invalid configuration
  */
-export function loadConfig(file: string): PlatformConfig {
+export function loadConfig(file: string, limits: YamlLimits = DEFAULT_LIMITS): PlatformConfig {
   const abs = path.resolve(file);
+  const asConfigError = (e: InputError): ConfigError =>
+    new ConfigError(
+      e.problems.map((p) => {
+        const where = p.line !== undefined ? `${file}:${p.line}:${p.column ?? 1}` : file;
+        return { path: where, message: `${where}: ${p.message}`, ...(p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : {}) };
+      }),
+    );
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    text = decodeUtf8(readBoundedFile(abs, limits.maxBytes, 'the config file'), file, 'the config file');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError([{ path: file, message: `${file}: cannot be read (${code}: ${abs}; check the path to the config file)` }]);
+    if (e instanceof InputError) throw asConfigError(new InputError(e.problems.map((p) => ({ ...p, file }))));
+    throw e;
   }
-  // The plain subset configs are written in is read without the yaml library's document model;
-  // anything else, and any invalid config (for the line numbers of its problems), goes through it.
+  // The plain subset configs are written in is read without the yaml library's document model
+  // (lib/config/fast-yaml.ts), when it stays within the same bounds; anything else, and any invalid
+  // config (for the line numbers of its problems), goes through the bounded parser.
   const plain = parsePlainYaml(text);
-  if (plain !== undefined) {
+  if (plain !== undefined && withinLimits(plain, limits)) {
     try {
       return parseConfig(plain, path.dirname(abs));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
     }
   }
-  const lineCounter = new YAML.LineCounter();
-  // uniqueKeys: false: the library's own duplicate-key check scans the map for every key
-  // (quadratic in a big `apps:` map); duplicateKeyErrors does the same check in linear time.
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  if (doc.errors.length === 0) doc.errors.push(...duplicateKeyErrors(doc));
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((err) => {
-        const { line, col } = lineCounter.linePos(err.pos[0]);
-        const where = `${file}:${line}:${col}`;
-        const what = err.message.replace(/\s+/g, ' ').trim();
-        return { path: where, message: `${where}: ${what} (fix the YAML syntax)`, line, column: col };
-      }),
-    );
+  const parsed = parseBoundedYaml(text, file, limits);
+  if (parsed.problems.length > 0) throw asConfigError(new InputError(parsed.problems));
+  const docs = parsed.docs.filter((d) => d.contents !== null);
+  if (docs.length > 1) {
+    const { line, col } = parsed.lineCounter.linePos(docs[1].range[0]);
+    throw asConfigError(new InputError([{ file, line, column: col, message: `holds ${docs.length} YAML documents; the config is one document (remove the --- separators)` }]));
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const doc = docs[0] ?? parsed.docs[0];
+  let raw: unknown;
+  try {
+    raw = doc ? boundedToJS(doc, limits) : null;
+  } catch (e) {
+    // the bounds above make this unreachable; never let it surface as a stack trace
+    throw asConfigError(new InputError([{ file, message: `cannot be read as YAML (${(e as Error).message.split('\n')[0]})` }]));
+  }
   try {
     return parseConfig(raw, path.dirname(abs));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(e.problems.map((p) => withPosition(p, doc, lineCounter)));
+    const positions = doc ? positionIndex(doc) : new Map<string, number>();
+    throw new ConfigError(e.problems.map((p) => withPosition(p, positions, parsed.lineCounter)));
   }
 }
 
-/** A `Map keys must be unique` error (as the yaml library words it) for every repeated key of every map. */
-function duplicateKeyErrors(doc: YAML.Document): YAML.YAMLParseError[] {
-  const out: YAML.YAMLParseError[] = [];
-  YAML.visit(doc, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
+/** The offset of every node of the document, by its path (JSON of the segments): one linear walk. */
+function positionIndex(doc: YAML.Document): Map<string, number> {
+  const out = new Map<string, number>();
+  const stack: { node: unknown; path: PathSegment[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length) {
+    const { node, path: p } = stack.pop()!;
+    if (!YAML.isNode(node)) continue;
+    if (node.range) out.set(JSON.stringify(p), node.range[0]);
+    if (YAML.isMap(node)) {
+      for (const pair of node.items) {
         const k = YAML.isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(k)) {
-          const pos = YAML.isNode(pair.key) && pair.key.range ? pair.key.range[0] : 0;
-          out.push(new YAML.YAMLParseError([pos, pos + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
-        } else seen.add(k);
+        if (typeof k !== 'string' && typeof k !== 'number') continue;
+        const childPath = [...p, String(k)];
+        if (YAML.isNode(pair.value)) stack.push({ node: pair.value, path: childPath });
+        else if (YAML.isNode(pair.key) && pair.key.range) out.set(JSON.stringify(childPath), pair.key.range[0]);
       }
-    },
-  });
+    } else if (YAML.isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...p, i] }));
+    }
+  }
   return out;
 }
 
 /** Adds the line and column of the YAML node at (or nearest above) the problem's path. */
-function withPosition(p: ConfigProblem, doc: YAML.Document, lineCounter: YAML.LineCounter): ConfigProblem {
+function withPosition(p: ConfigProblem, positions: ReadonlyMap<string, number>, lineCounter: YAML.LineCounter): ConfigProblem {
   const segments = parsePath(p.path);
   if (!segments) return p;
   for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    if (YAML.isNode(node) && node.range) {
-      const { line, col } = lineCounter.linePos(node.range[0]);
+    const offset = positions.get(JSON.stringify(segments.slice(0, n)));
+    if (offset !== undefined) {
+      const { line, col } = lineCounter.linePos(offset);
       return { ...p, line, column: col };
     }
   }

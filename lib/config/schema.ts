@@ -122,6 +122,8 @@ export function didYouMean(word: string, candidates: readonly string[], maxDista
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of [...candidates].sort()) {
+    // the distance is at least the length difference: skip the O(|w|·|c|) table when it cannot win
+    if (Math.abs(c.length - w.length) > limit) continue;
     const d = levenshtein(w, c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import * as YAML from 'yaml';
+import { DEFAULT_LIMITS, formatProblem, InputError, readBoundedFile, yamlValues } from '../yaml-bounds';
 import { Stage } from '../flux/stage';
 import { TreeFile } from '../tree/folder';
 
@@ -41,16 +41,23 @@ export class SecretStore {
     const files: SopsSecretFile[] = [];
     for (const full of listSops(root)) {
       const rel = path.relative(baseDir, full).split(path.sep).join('/');
-      const content = fs.readFileSync(full);
-      const text = content.toString('utf8');
-      for (const p of inspect(rel, text, recipients).problems) problems.push(p.startsWith(rel) ? p : `${rel}: ${p}`);
-      let doc: any;
-      try {
-        doc = YAML.parse(text);
-      } catch (e) {
-        problems.push(`${rel}: is not valid YAML (${(e as Error).message.split('\n')[0]})`);
+      if (fs.lstatSync(full).isSymbolicLink()) {
+        problems.push(`${rel}: is a symbolic link; files under secrets/ are read only as regular files (replace the link with the encrypted file)`);
         continue;
       }
+      let content: Buffer;
+      let doc: any;
+      try {
+        // bounded like the config: regular files only (a FIFO must not hang synth), size, aliases, depth
+        content = readBoundedFile(full, DEFAULT_LIMITS.maxBytes, 'the secret file');
+        doc = yamlValues(content.toString('utf8'), rel)[0];
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        problems.push(...e.problems.map((p) => formatProblem({ ...p, file: rel })));
+        continue;
+      }
+      const text = content.toString('utf8');
+      for (const p of inspect(rel, text, recipients).problems) problems.push(p.startsWith(rel) ? p : `${rel}: ${p}`);
       const parts = path.relative(root, full).split(path.sep);
       const ns = doc?.metadata?.namespace;
       const name = doc?.metadata?.name;

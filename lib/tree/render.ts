@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { containsAgeIdentity, plaintextSecretProblems } from '../sops/guard';
+import { guardTree, plaintextSecretProblems } from '../sops/guard';
 import { Folder, TreeFile } from './folder';
 import { jsonOf, withJsonCache } from './json';
 import { stringifyYaml } from './yaml';
@@ -68,17 +68,16 @@ export interface RenderOptions {
 /**
  * Renders a construct tree into files (see above). The secrets guards always apply, whatever the
  * options: a Secret with a plaintext value (`stringData`, or `data` that is not SOPS-encrypted)
- * and an age identity (`AGE-SECRET-KEY-…`) in any file abort the render with every problem.
+ * and every file failing the plaintext guard (`guardTree`: age identities in any encoding, credentials in URLs, readable Secrets in copied files) abort the render with every problem.
  * `synthesize` / `renderRepository` add ROLLOUT.md on top.
  */
 export function renderTree(root: IConstruct, options: RenderOptions = {}): RenderedFile[] {
   const extra = options.checkObject;
   const checkObject = (obj: any): string[] => [...plaintextSecretProblems(obj), ...(extra && extra !== plaintextSecretProblems ? extra(obj) : [])];
   const files = withJsonCache(() => render(root, { checkObject }));
-  const leaks = files.filter((f) => containsAgeIdentity(typeof f.content === 'string' ? f.content : f.content.toString()));
-  if (leaks.length) {
-    throw new Error(`refusing to synthesize: an age identity (AGE-SECRET-KEY-…) would be written to ${leaks.map((f) => f.path).join(', ')} (remove private keys from the inputs; only public recipients belong in Git)`);
-  }
+  // The one plaintext guard every file of the tree passes (lib/sops/guard.ts, README "Safety").
+  const leaks = guardTree(files);
+  if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
   return files;
 }
 
