@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { airgapFiles } from './airgap';
 import { CONFIG_FLAG, CommandSpec, helpText, outputFlag, parseArgs, UsageError, usageLine } from './args';
 import { ConfigError, loadConfig } from './config/load';
 import { applicationDefinitionsProblem } from './config/paths';
@@ -37,7 +38,13 @@ export interface SynthesizeOptions {
 export function synthesize(config: PlatformConfig, options: SynthesizeOptions = {}): RenderedFile[] {
   // The construct tree is garbage once rendered: ROLLOUT.md is computed from the files alone,
   // so the tree is not kept alive next to them.
-  return withRollout(renderConfig(config, options));
+  const files = withRollout(renderConfig(config, options));
+  // AIRGAP.md / AIRGAP.json for an air-gapped config (lib/airgap.ts; hook added by issue 11).
+  if (!config.airgapped.enabled) return files;
+  const airgap = airgapFiles(config, files);
+  const leaks = guardTree(airgap);
+  if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
+  return [...files, ...airgap].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function renderConfig(config: PlatformConfig, options: SynthesizeOptions): RenderedFile[] {

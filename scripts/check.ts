@@ -1,6 +1,7 @@
 /**
  * `npm run -s check -- [--output <dir>] [--config <file>] [--crds <dir>]… [--external-crds g1,g2]
- *                     [--external Kind/ns/name,…] [--no-kustomize] [--json]` (`--help`: CHECK_COMMAND)
+ *                     [--external Kind/ns/name,…] [--no-kustomize] [--format text|json|sarif|markdown]`
+ *                     (`--help`: CHECK_COMMAND)
  *
  * Validates a synthesized tree (default `dist/`) offline and exits non-zero on any finding:
  * CRD schemas, the Flux graph (paths, references, cycles, duplicates, variables, CRD ordering),
@@ -8,12 +9,14 @@
  * Without --crds, the CRD directories of the TreeCheck validation plugin in cdk8s.yaml are used.
  * Objects and CRD groups outside the tree come from the platform config (`check:` and what the
  * config implies, see checkDeclarations in lib/platform.ts) and from --external / --external-crds.
- * Exit codes: 0 clean, 1 findings, 2 usage error.
+ * Exit codes: 0 clean, 1 findings, 2 usage error (also: the path is a file, an empty folder, or
+ * holds no Flux Kustomization).
  */
 import * as fs from 'fs';
 import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand } from '../lib/args';
-import { checkTreeFull, formatFindings, readCheckConfig } from '../lib/check';
-import { asArray, isObject, parseYamlDocs } from '../lib/check/tree';
+import * as path from 'path';
+import { CHECK_FORMATS, CheckFormat, checkTreeFull, formatFindings, formatMarkdown, formatSarif, pluginCrdDirs, readCheckConfig, treeInputProblem } from '../lib/check';
+import { readTree } from '../lib/check/tree';
 import { errorText, requireTreeDir } from '../lib/inputs';
 import { DEFAULT_LIMITS, readBoundedFile } from '../lib/yaml-bounds';
 
@@ -28,12 +31,13 @@ export const CHECK_COMMAND: CommandSpec = {
     { name: 'external-crds', value: 'groups', repeatable: true, help: 'API groups whose CRDs are installed outside the tree' },
     { name: 'external', value: 'Kind/ns/name', repeatable: true, help: 'objects created outside the tree' },
     { name: 'no-kustomize', help: 'skip `kubectl kustomize` of the stage folders' },
-    { name: 'json', help: 'print the result as JSON' },
+    { name: 'format', value: 'text|json|sarif|markdown', help: 'output format (default text); sarif is SARIF 2.1.0 for GitHub code scanning, markdown a PR comment' },
+    { name: 'json', help: 'the same as --format json' },
   ],
   exitCodes: [
     [0, 'clean'],
     [1, 'findings (printed, one per problem, with the fix)'],
-    [2, 'usage error, or the tree does not exist'],
+    [2, 'usage error, or the path is not a tree (missing, a file, an empty folder, no Flux Kustomization)'],
   ],
   details: 'Objects and CRD groups outside the tree also come from the config (`check:` and what the config implies, see checkDeclarations in lib/platform.ts).',
 };
@@ -45,7 +49,7 @@ interface Args {
   external: string[];
   kustomize: boolean;
   config: string;
-  json: boolean;
+  format: CheckFormat;
 }
 
 function toArgs(p: ParsedArgs): Args {
@@ -56,28 +60,26 @@ function toArgs(p: ParsedArgs): Args {
     external: p.list('external'),
     kustomize: !p.flag('no-kustomize'),
     config: p.config(),
-    json: p.flag('json'),
+    format: p.flag('json') ? 'json' : ((p.string('format') ?? 'text') as CheckFormat),
   };
-}
-
-/** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:`. */
-function pluginCrdDirs(file: string): string[] {
-  if (!fs.existsSync(file)) return [];
-  const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
-  if (!isObject(doc)) return [];
-  for (const v of asArray(doc.validations)) {
-    if (isObject(v) && (v.class === 'TreeCheck' || v.class === 'SynthCheck') && isObject(v.properties)) {
-      return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
-    }
-  }
-  return [];
 }
 
 async function main(parsed: ParsedArgs): Promise<number> {
   const args = toArgs(parsed);
+  if (!CHECK_FORMATS.includes(args.format)) {
+    process.stderr.write(`error: --format must be one of ${CHECK_FORMATS.join(', ')}, not "${args.format}"\n`);
+    return 2;
+  }
+  // A missing path, a file or an unreadable folder is refused before the CRDs load (lib/inputs);
+  // an empty folder or one without a Flux Kustomization is refused by checkTreeFull
+  // (treeInputProblem). The config is read with synth's bounds (a FIFO or /dev/zero must not hang).
+  const problem = fs.existsSync(args.dir) && fs.statSync(args.dir).isDirectory() && fs.readdirSync(args.dir).length > 0 ? undefined : treeInputProblem(args.dir);
+  if (problem) {
+    process.stderr.write(`error: ${problem}\n`);
+    return 2;
+  }
   try {
     requireTreeDir(args.dir, "the tree", { hint: 'run npm run synth first, or pass the tree folder' });
-    // the config is read with synth's bounds (a FIFO or /dev/zero must not hang the check)
     if (fs.existsSync(args.config)) readBoundedFile(args.config, DEFAULT_LIMITS.maxBytes, 'the config file');
   } catch (e) {
     process.stderr.write(`error: ${errorText(e)}\n`);
@@ -98,14 +100,28 @@ async function main(parsed: ParsedArgs): Promise<number> {
       externalCrds: [...args.externalCrds, ...fromConfig.externalCrds],
       external: [...args.external, ...fromConfig.external],
       kustomize: args.kustomize,
+      airgapMirrors: fromConfig.airgapMirrors,
+      componentVector: fromConfig.componentVector,
     });
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`);
     return 2;
   }
-  if (args.json) {
+  const code = result.findings.length > 0 ? 1 : 0;
+  if (args.format === 'json') {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    return result.findings.length > 0 ? 1 : 0;
+    return code;
+  }
+  // SARIF/Markdown locations are repository-relative: the tree folder relative to the working directory.
+  const rel = path.relative(process.cwd(), path.resolve(args.dir)).split(path.sep).join('/');
+  const root = rel.startsWith('..') ? path.resolve(args.dir) : rel;
+  if (args.format === 'sarif') {
+    process.stdout.write(formatSarif(result.findings, { root, files: readTree(args.dir), notes: result.notes }));
+    return code;
+  }
+  if (args.format === 'markdown') {
+    process.stdout.write(formatMarkdown(result.findings, { root, tree: args.dir, notes: result.notes }));
+    return code;
   }
   for (const n of result.notes) process.stderr.write(`WARNING: ${n}\n`);
   const took = ((Date.now() - started) / 1000).toFixed(1);

@@ -1,15 +1,17 @@
 /**
- * `npm run -s diff -- [--config <file>] [--output <dir>] [--base <git-ref>] [--format text|markdown] [--head <dir>]`
+ * `npm run -s diff -- [--config <file>] [--output <dir>] [--base <git-ref>] [--format text|markdown] [--head <dir>] [--crds <dir>]…`
  *
  * Compares what a fresh synth of the config would commit (in memory, or the folder given with
  * --head) against `dist/` at a Git ref (default HEAD), per object
  * and grouped by stage: added, changed (field-level), removed (Flux PRUNES them: deleted from the
- * cluster) and recreated (renames, immutable fields). Secrets: only that they changed.
+ * cluster), recreated (renames, immutable fields) and refused (the CRD's transition rules, `oldSelf`
+ * bound to the object at the base). Secrets: only that they changed.
  * Exit codes: 0 no changes, 1 changes, 2 error.
  */
-import * as path from 'path';
 import * as fs from 'fs';
+import * as path from 'path';
 import { CommandSpec, CONFIG_FLAG, outputFlag, ParsedArgs, runCommand, UsageError } from '../lib/args';
+import { loadRegistry, pluginCrdDirs } from '../lib/check';
 import { synthesize } from '../lib/cli';
 import { ConfigError, loadConfig } from '../lib/config/load';
 import { errorText, InputError, readTreeBounded, requireTreeDir } from '../lib/inputs';
@@ -27,6 +29,7 @@ export const DIFF_COMMAND: CommandSpec = {
     { name: 'format', value: 'text|markdown', help: 'text (default), or markdown for a PR comment' },
     { name: 'head', value: 'dir', help: 'compare this tree instead of a fresh synth of --config' },
     { name: 'dist', value: 'dir', help: 'same as --output (older name)' },
+    { name: 'crds', value: 'dir', repeatable: true, help: 'CRDs whose transition rules (oldSelf) refuse updates (default: the crdDirs of the validation plugin in cdk8s.yaml)' },
   ],
   exitCodes: [
     [0, 'no changes'],
@@ -42,6 +45,7 @@ interface Args {
   dist: string;
   head?: string;
   config: string;
+  crds: string[];
 }
 
 function toArgs(p: ParsedArgs): Args {
@@ -49,7 +53,7 @@ function toArgs(p: ParsedArgs): Args {
   if (f !== 'text' && f !== 'markdown') throw new UsageError(`--format must be text or markdown, not "${f}"`);
   if (p.has('output') && p.has('dist')) throw new UsageError('--output and --dist name the same folder; give one');
   const head = p.string('head');
-  return { base: p.string('base') ?? 'HEAD', format: f, dist: p.string('output') ?? p.string('dist') ?? 'dist', config: p.config(), ...(head ? { head } : {}) };
+  return { base: p.string('base') ?? 'HEAD', format: f, dist: p.string('output') ?? p.string('dist') ?? 'dist', config: p.config(), crds: p.list('crds'), ...(head ? { head } : {}) };
 }
 
 /** The files a fresh synth of the config would write (in memory; nothing is written). */
@@ -82,7 +86,17 @@ function main(parsed: ParsedArgs): number {
   }
   // ROLLOUT.md is written by `npm run plan`; compare the one it would write.
   if (base.has('ROLLOUT.md') && !head.has('ROLLOUT.md')) head.set('ROLLOUT.md', renderRollout(head));
-  const report = diffTrees(base, head);
+  // The CRDs' transition rules (oldSelf) decide which updates the API server refuses: --crds, or
+  // the CRD folders of the check plugin in cdk8s.yaml.
+  let registry;
+  try {
+    const crds = args.crds.length > 0 ? args.crds : pluginCrdDirs('cdk8s.yaml').filter((d) => fs.existsSync(d));
+    registry = crds.length > 0 ? loadRegistry(crds) : undefined;
+  } catch (e) {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const report = diffTrees(base, head, { registry });
   process.stdout.write(args.format === 'markdown' ? renderDiffMarkdown(report, { base: args.base }) : renderDiffText(report, { base: args.base }));
   return report.hasChanges ? 1 : 0;
 }

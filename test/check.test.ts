@@ -281,9 +281,11 @@ describeIfShared()('check: Flux graph', () => {
     );
   });
 
-  test('substitutes like Flux: inline wins, defaults apply, escapes stay literal', () => {
+  test('substitutes like Flux: inline wins, defaults apply (also to EMPTY values, for every operator), escapes stay literal', () => {
+    // fluxcd/pkg envsubst v1.7.0 template.go lookupFunc: `-`, `=`, `:-`, `:=` all map to toDefault,
+    // which takes the default when the value is empty (unlike POSIX `${x=d}`).
     const vars = new Map<string, string | undefined>([['a', '1'], ['empty', '']]);
-    expect(substitute('${a} ${b:=2} ${empty:=3} ${empty=4} $${a} ${unknown}', vars)).toBe('1 2 3  ${a} ${unknown}');
+    expect(substitute('${a} ${b:=2} ${empty:=3} ${empty=4} ${empty-5} ${empty} $${a} ${unknown}', vars)).toBe('1 2 3 4 5  ${a} ${unknown}');
     expect(findVarUses('${a} ${b:-x} $${c}').map((u) => `${u.name}:${u.hasDefault}`)).toEqual(['a:false', 'b:true']);
   });
 

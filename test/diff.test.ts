@@ -1,11 +1,48 @@
-import { diffTrees, DiffReport, ObjectChange, renderDiffMarkdown, renderDiffText } from '../lib/diff';
+import { diffTrees, DiffReport, IMMUTABLE_RULES, ObjectChange, renderDiffMarkdown, renderDiffText } from '../lib/diff';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { diffFields, lineDiff } from '../lib/diff/fields';
 import { git, readGitTree } from '../lib/diff/git';
-import { addFolder, editObject, Obj, sampleTree, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
+import { SchemaRegistry } from '../lib/check/schema';
+import { addFolder, editObject, Obj, SHARED, sampleTree, tmpDir, Tree, writeTreeTo, y } from './fixtures/trees/sample';
 import { describeIfShared } from './support/shared';
+
+const GARDEN_CRDS = path.join(SHARED, 'gardener', 'v1.146.4');
+
+/** The sample tree plus a Garden (operator.gardener.cloud/v1alpha1) in its own stage. */
+function treeWithGarden(region: string, bucketName = 'garden-backup'): Tree {
+  const tree = sampleTree();
+  addFolder(tree, 'gardener/garden', {
+    'garden-garden.yaml': y({
+      apiVersion: 'operator.gardener.cloud/v1alpha1',
+      kind: 'Garden',
+      metadata: { name: 'garden' },
+      spec: {
+        runtimeCluster: { networking: { pods: ['10.1.0.0/16'], services: ['10.2.0.0/16'] }, ingress: { controller: { kind: 'nginx' } } },
+        virtualCluster: {
+          dns: { domains: [{ name: 'garden.example.com' }] },
+          etcd: { main: { backup: { provider: 'aws', bucketName, region, secretRef: { name: 'etcd-backup', namespace: 'garden' } } } },
+          gardener: { clusterIdentity: 'landscape-1' },
+          kubernetes: { version: '1.31.1' },
+          maintenance: { timeWindow: { begin: '220000+0100', end: '230000+0100' } },
+          networking: { services: ['100.64.0.0/13'] },
+        },
+      },
+    }),
+  });
+  const root = 'clusters/management';
+  const files: Record<string, string> = {};
+  for (const [f, c] of tree) if (f.startsWith(`${root}/`) && !f.endsWith('/kustomization.yaml')) files[f.slice(root.length + 1)] = c;
+  files['kustomization-garden.yaml'] = y({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'garden', namespace: 'kommander-flux' },
+    spec: { interval: '10m', path: './gardener/garden', prune: true, sourceRef: { kind: 'GitRepository', name: 'kommander-flux' } },
+  });
+  addFolder(tree, root, files);
+  return tree;
+}
 
 function folderFiles(tree: Tree, folder: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -190,6 +227,55 @@ describeIfShared()('diff', () => {
   test('diffs fields by name in named lists and lines in multi-line strings', () => {
     expect(diffFields({ l: [{ name: 'a', v: 1 }, { name: 'b' }] }, { l: [{ name: 'b' }, { name: 'a', v: 2 }] })).toEqual([{ path: 'l[name=a].v', op: 'changed', before: 1, after: 2 }]);
     expect(lineDiff('a\nb\nc\nd\n', 'a\nB\nc\nd\n')).toEqual(['  a', '- b', '+ B', '  c']);
+  });
+
+  const haveGardenCrds = fs.existsSync(GARDEN_CRDS);
+  if (!haveGardenCrds) console.warn(`SKIPPING the Garden transition-rule tests LOUDLY: ${GARDEN_CRDS} is missing`);
+  const gardenTest = haveGardenCrds ? test : test.skip;
+
+  gardenTest('fails a Garden whose backup region changes: the CRD\'s transition rule (self == oldSelf) refuses the update', () => {
+    // GIVEN the Gardener v1.146.4 CRDs and a Garden whose etcd backup region changes
+    const registry = SchemaRegistry.fromPaths([GARDEN_CRDS]);
+    const base = treeWithGarden('eu-west-1');
+    const head = treeWithGarden('eu-central-1');
+    // WHEN diffed with the CRDs
+    const report = diffTrees(base, head, { registry });
+    // THEN the update is refused, with the CRD's own message, and counted
+    const [c] = changes(report);
+    expect(c).toMatchObject({ kind: 'changed', object: 'Garden/garden' });
+    expect(c.refused).toEqual([
+      'the API server REFUSES the update: spec.virtualCluster.etcd.main.backup.region: Region is immutable (rule `self == oldSelf` of the gardens.operator.gardener.cloud v1alpha1 CRD); the apply fails (and with spec.force Flux would DELETE and RE-CREATE the object)',
+    ]);
+    expect(report.refused).toBe(1);
+    expect(renderDiffText(report, { base: 'HEAD' })).toContain(
+      '!!! The API server will REFUSE 1 update(s) (transition rules of their CRDs):\n!!!   Garden/garden: spec.virtualCluster.etcd.main.backup.region: Region is immutable',
+    );
+    expect(renderDiffMarkdown(report, { base: 'HEAD' })).toContain('**The API server will REFUSE 1 update(s)**');
+  });
+
+  gardenTest('accepts a Garden change that no transition rule forbids, and a new Garden (no oldSelf on create)', () => {
+    const registry = SchemaRegistry.fromPaths([GARDEN_CRDS]);
+    const base = treeWithGarden('eu-west-1');
+    const head = treeWithGarden('eu-west-1');
+    editObject(head, 'gardener/garden/garden-garden.yaml', (o) => ((((o.spec as Obj).virtualCluster as Obj).kubernetes as Obj).version = '1.31.2'));
+    expect(changes(diffTrees(base, head, { registry })).map((c) => [c.object, c.refused])).toEqual([['Garden/garden', []]]);
+    expect(diffTrees(sampleTree(), treeWithGarden('eu-central-1', 'other'), { registry }).refused).toBe(0);
+  });
+
+  gardenTest('keeps in the hand-written immutable table only what no CRD declares, each entry with its source', () => {
+    // GIVEN the Flux, cert-manager, Gatekeeper and Gardener CRDs
+    const registry = SchemaRegistry.fromPaths([path.join(SHARED, 'crds'), GARDEN_CRDS]);
+    for (const r of IMMUTABLE_RULES) {
+      // THEN every entry says where the behaviour comes from
+      expect(r.source.length).toBeGreaterThan(10);
+      const [group, kind] = r.kind.split('/');
+      if (!registry.hasKind(group, kind)) continue;
+      // AND no field of a CRD kind is already covered by a transition rule of that CRD
+      const obj = { apiVersion: `${group}/v1`, kind, metadata: { name: 'x' } };
+      const cel = registry.celFor(obj as never);
+      const transitionPaths = (cel?.schema.sites ?? []).filter((s2) => s2.transition).map((s2) => s2.path);
+      for (const f of r.fields) expect(transitionPaths.filter((p) => p === f || p.startsWith(`${f}.`))).toEqual([]);
+    }
   });
 
   describe('against Git', () => {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
-import { checkFiles } from '../lib/check';
+import { checkFiles, readCheckConfig } from '../lib/check';
 import { SchemaRegistry } from '../lib/check/schema';
 import { synthesize } from '../lib/cli';
 import { loadConfig, parseConfig } from '../lib/config/load';
@@ -272,7 +272,7 @@ describe('Kommander and Gardener in one repository (examples/kommander-gardener.
     const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
       crdDirs: [CRDS],
       externalCrds: ['seedmanagement.gardener.cloud'],
-      external: ['Secret/*/sops-age'],
+      external: ['Secret/*/sops-age', ...readCheckConfig(COMBINED).external],
     });
     expect(findings).toStrictEqual([]);
   });

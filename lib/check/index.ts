@@ -1,9 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { airgapFindings } from '../airgap';
+import { ruleCel, ruleDuplicateKeys, ruleHelmReleaseName, ruleMetadata, ruleNames, ruleScope, ruleVarNames } from './apiserver';
+import { ruleAppVersions, ruleChartVersions, ruleComponentVersions, ruleNamespaces, ruleReadiness, ruleRootSource } from './flux';
+import { formatText } from './format';
 import { findKubectl, runKustomizeBuilds } from './kustomize';
 import { buildsPlainly } from './kustomize-plain';
-import { buildModel, TreeModel } from './model';
+import { buildModel, TreeModel, TreeObject } from './model';
 import {
+  dependents,
   ruleContext,
   ruleCrdOrder,
   ruleCycles,
@@ -15,7 +20,7 @@ import {
 } from './rules';
 import { SchemaRegistry } from './schema';
 import { secretsRule } from './secrets';
-import { asArray, isObject, parseYamlDocs, readTree, str } from './tree';
+import { asArray, isObject, isYamlFile, parseYamlDocs, readTree, str } from './tree';
 import { CheckOptions, Finding, TreeFiles, sortFindings } from './types';
 
 export * from './types';
@@ -23,6 +28,7 @@ export { buildModel, TreeModel, TreeObject, Stage } from './model';
 export { SchemaRegistry } from './schema';
 export { readTree } from './tree';
 export { CHART_CRD_PROVIDERS } from './crd-providers';
+export { CHECK_FORMATS, CheckFormat, formatMarkdown, formatSarif, formatText, RULE_DESCRIPTIONS } from './format';
 
 /**
  * `check`: validates a synthesized tree offline. Entry points:
@@ -48,10 +54,53 @@ export function loadRegistry(crdDirs: readonly string[]): SchemaRegistry {
   return reg;
 }
 
+/**
+ * The platform config key that produced an object, from the names the synthesizer gives its
+ * objects (AppDeployment `<app>` and its `<app>-overrides` ConfigMap from `apps.<app>`, catalog
+ * GitRepositories from `catalog.repositories`, Gardener Extensions from `gardener.extensions`,
+ * the root GitRepository from `git.url`).
+ */
+export function configKeyOf(model: TreeModel, f: Finding, index = objectIndex(model)): string | undefined {
+  const [kind, ...rest] = f.object.split('/');
+  const name = rest[rest.length - 1];
+  if (!kind || !name) return undefined;
+  const group = index.get(`${f.object}\u0000${f.file}`)?.group ?? '';
+  if (kind === 'AppDeployment' && group.startsWith('apps.kommander.')) {
+    if (f.message.startsWith('spec.configOverrides')) return `apps.${name}.values`;
+    return f.rule === 'app-version' ? `apps.${name}.version` : `apps.${name}`;
+  }
+  if (kind === 'ConfigMap' && name.endsWith('-overrides') && f.file.includes('appdeployments/')) return `apps.${name.slice(0, -'-overrides'.length)}.values`;
+  if (kind === 'GitRepository' && f.file.includes('/catalogs/')) return `catalog.repositories[name=${name}]`;
+  if (kind === 'Extension' && group === 'operator.gardener.cloud') return f.rule === 'component-version' ? `gardener.extensions.${name}.version` : `gardener.extensions.${name}`;
+  if (kind === 'GitRepository' && model.roots.some((r) => model.stages.get(r)?.sourceRef?.name === name)) return 'git.url';
+  return undefined;
+}
+
+function objectIndex(model: TreeModel): Map<string, TreeObject> {
+  const out = new Map<string, TreeObject>();
+  for (const x of [...model.applied, ...model.rawObjects]) {
+    const k = `${x.display}\u0000${x.file}`;
+    if (!out.has(k)) out.set(k, x);
+  }
+  return out;
+}
+
 /** Runs every static rule on a model. */
 export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
+  const raw = runRulesRaw(model, options);
+  const index = raw.length > 0 ? objectIndex(model) : new Map<string, TreeObject>();
+  return sortFindings(
+    raw.map((f) => {
+      const configKey = f.configKey ?? configKeyOf(model, f, index);
+      return configKey ? { ...f, configKey } : f;
+    }),
+  );
+}
+
+function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
   const ctx = ruleContext(model, options);
-  return sortFindings([
+  const dependentsOf = dependents(model);
+  return [
     ...ruleKustomizationPaths(ctx),
     ...ruleReferences(ctx),
     ...ruleCycles(ctx),
@@ -59,8 +108,22 @@ export function runRules(model: TreeModel, options: CheckOptions): Finding[] {
     ...ruleSubstitution(ctx),
     ...ruleCrdOrder(ctx),
     ...ruleSchema(ctx),
+    ...ruleCel(ctx),
+    ...ruleScope(ctx),
+    ...ruleNames(ctx),
+    ...ruleMetadata(ctx),
+    ...ruleHelmReleaseName(ctx),
+    ...ruleDuplicateKeys(ctx),
+    ...ruleVarNames(ctx),
+    ...ruleNamespaces(ctx, dependentsOf),
+    ...ruleRootSource(ctx),
+    ...ruleReadiness(ctx, dependentsOf),
+    ...ruleAppVersions(ctx),
+    ...ruleChartVersions(ctx),
+    ...ruleComponentVersions(ctx, options.componentVector ?? []),
+    ...(options.airgapMirrors ? airgapFindings(model, { mirrors: options.airgapMirrors }) : []),
     ...secretsRule(model),
-  ]);
+  ];
 }
 
 /** The static rules over an in-memory tree. */
@@ -82,9 +145,31 @@ export interface CheckResult {
   readonly objects: number;
 }
 
-/** Every rule, including `kubectl kustomize` of each stage folder of the tree. */
+/**
+ * Refuses what is not a tree: a missing path, a file, an empty folder, or a folder with no Flux
+ * Kustomization (nothing would be applied). Returns the problem, or undefined.
+ */
+export function treeInputProblem(dir: string, files?: TreeFiles): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return `${dir} does not exist (run npm run synth first, or pass the tree folder)`;
+  }
+  if (!stat.isDirectory()) return `${dir} is a file, not a tree folder (pass the folder synth writes, e.g. dist)`;
+  const all = files ?? readTree(dir);
+  if (all.size === 0) return `${dir} is an empty folder, not a tree (run npm run synth first)`;
+  const kustomization = /^kind:[ \t]*["']?Kustomization["']?[ \t]*$/m;
+  const hasFlux = [...all].some(([f, text]) => isYamlFile(f) && text.includes('kustomize.toolkit.fluxcd.io/') && kustomization.test(text));
+  if (!hasFlux) return `${dir} holds no Flux Kustomization (kustomize.toolkit.fluxcd.io), so it is not a tree Flux can apply; pass the folder synth writes, e.g. dist`;
+  return undefined;
+}
+
+/** Every rule, including `kubectl kustomize` of each stage folder of the tree. Throws on a path that is not a tree (treeInputProblem). */
 export async function checkTreeFull(dir: string, options: CheckOptions = {}): Promise<CheckResult> {
   const files = readTree(dir);
+  const problem = treeInputProblem(dir, files);
+  if (problem) throw new Error(problem);
   const notes: string[] = [];
   const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
   if (!registry) notes.push('no CRDs given (--crds): custom resources were not validated against schemas');
@@ -108,14 +193,16 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
 
 /** Human-readable findings, one block each: `file: object [rule]`, message, fix. */
 export function formatFindings(findings: readonly Finding[]): string {
-  return findings
-    .map((f) => `${f.file}${f.object ? `: ${f.object}` : ''} [${f.rule}]\n  ${f.message}\n  fix: ${f.fix}\n`)
-    .join('');
+  return formatText(findings);
 }
 
 export interface ConfigCheckSection {
   readonly external: string[];
   readonly externalCrds: string[];
+  /** `airgapped.helmMirror` when `airgapped.enabled` (rule `airgap`). */
+  readonly airgapMirrors?: string[];
+  /** The version set the config selects (rule `component-version`), when checkDeclarations supplies one. */
+  readonly componentVector?: CheckOptions['componentVector'];
 }
 
 /**
@@ -132,8 +219,12 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
     const { loadConfig } = require('../config/load') as typeof import('../config/load');
     const { checkDeclarations } = require('../platform') as typeof import('../platform');
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const d = checkDeclarations(loadConfig(configFile));
-    return { external: [...d.external], externalCrds: [...d.externalCrds] };
+    const c = loadConfig(configFile);
+    const d = checkDeclarations(c);
+    const airgap = c.airgapped.enabled ? { airgapMirrors: c.airgapped.helmMirror ? [c.airgapped.helmMirror] : [] } : {};
+    // The Gardener component vector, when the config's declarations carry it (lib/gardener/vector.ts expectedComponentVersions).
+    const vector = (d as { componentVector?: CheckOptions['componentVector'] }).componentVector;
+    return { external: [...d.external], externalCrds: [...d.externalCrds], ...airgap, ...(vector && vector.length > 0 ? { componentVector: vector } : {}) };
   } catch {
     // an invalid config is reported by synth; fall back to the raw section
   }
@@ -145,4 +236,17 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
   for (const x of asArray(check.external)) if (typeof x === 'string') out.external.push(x);
   for (const x of asArray(check.externalCrds)) if (typeof x === 'string') out.externalCrds.push(x);
   return out;
+}
+
+/** `properties.crdDirs` of the TreeCheck entry of cdk8s.yaml's `validations:` (the default CRDs of check and diff). */
+export function pluginCrdDirs(file: string): string[] {
+  if (!fs.existsSync(file)) return [];
+  const doc = parseYamlDocs(fs.readFileSync(file, 'utf8')).docs[0]?.value;
+  if (!isObject(doc)) return [];
+  for (const v of asArray(doc.validations)) {
+    if (isObject(v) && (v.class === 'TreeCheck' || v.class === 'SynthCheck') && isObject(v.properties)) {
+      return asArray(v.properties.crdDirs).filter((d): d is string => typeof d === 'string');
+    }
+  }
+  return [];
 }

@@ -81,8 +81,15 @@ export interface Stage {
   readonly files: readonly string[];
   /** Objects the stage applies, after substitution and namespace overrides. */
   readonly objects: readonly TreeObject[];
-  /** True when `postBuild` is set, i.e. Flux substitutes variables. */
+  /**
+   * True when Flux substitutes variables: `postBuild` is set and at least one variable is defined,
+   * or `postBuild.substituteStrategy` is `Always` (fluxcd/pkg kustomize_varsub.go
+   * SubstituteVariables: `len(vars) > 0 || options.Always`). Unknown external sources count as
+   * defining variables.
+   */
   readonly substitutes: boolean;
+  /** True when `postBuild` is set (even if Flux then substitutes nothing). */
+  readonly hasPostBuild: boolean;
   /** Variables provided (value undefined when only the key is known, e.g. in a SOPS Secret). */
   readonly vars: ReadonlyMap<string, string | undefined>;
   /** False when a variable source could not be read (external or missing): vars may be incomplete. */
@@ -191,8 +198,8 @@ export class ModelBuilder {
     const stages = new Map<string, Stage>();
     const applied: TreeObject[] = [];
     const queue: { obj: TreeObject; parent?: string }[] = roots.map((obj) => ({ obj }));
-    while (queue.length > 0) {
-      const { obj, parent } = queue.shift()!;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const { obj, parent } = queue[qi];
       const id = `${obj.namespace}/${obj.name}`;
       if (stages.has(id)) continue;
       const stage = this.buildStage(obj, parent, treeSources);
@@ -260,8 +267,10 @@ export class ModelBuilder {
       .filter(isObject)
       .filter((d) => str(d.name))
       .map((d) => ({ kind: 'Kustomization', name: d.name as string, namespace: str(d.namespace) ?? ns }));
-    const postBuild = isObject(spec.postBuild) ? spec.postBuild : undefined;
-    const { vars, complete } = this.varsOf(postBuild, ns);
+    const postBuildSpec = isObject(spec.postBuild) ? spec.postBuild : undefined;
+    const { vars, complete } = this.varsOf(postBuildSpec, ns);
+    // With no variable at all (and the default substituteStrategy WithVariables) Flux skips substitution.
+    const postBuild = postBuildSpec && (vars.size > 0 || !complete || postBuildSpec.substituteStrategy === 'Always') ? postBuildSpec : undefined;
     const problems: Finding[] = [];
     let files: string[] = [];
     let objects: TreeObject[] = [];
@@ -302,6 +311,7 @@ export class ModelBuilder {
       files,
       objects,
       substitutes: postBuild !== undefined,
+      hasPostBuild: postBuildSpec !== undefined,
       vars,
       varsComplete: complete,
       problems,
@@ -333,7 +343,8 @@ export class ModelBuilder {
       }
     }
     if (isObject(postBuild.substitute)) {
-      for (const [k, v] of Object.entries(postBuild.substitute)) vars.set(k, typeof v === 'string' ? v : String(v));
+      // kustomize-controller drops newlines from inline values (fluxcd/pkg kustomize_varsub.go SubstituteVariables).
+      for (const [k, v] of Object.entries(postBuild.substitute)) vars.set(k, (typeof v === 'string' ? v : String(v)).replace(/\n/g, ''));
     }
     return { vars, complete };
   }

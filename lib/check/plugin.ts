@@ -76,6 +76,8 @@ export class TreeCheck implements Validation {
         externalCrds: [...(this.props.externalCrds ?? []), ...config.externalCrds],
         external: [...(this.props.external ?? []), ...config.external],
         kustomize: this.props.kustomize,
+        airgapMirrors: config.airgapMirrors,
+        componentVector: config.componentVector,
       });
       for (const n of result.notes) context.logger.log(`WARNING: ${n}`);
       for (const f of result.findings) context.report.addViolation(toViolation(f, outdir));
@@ -103,7 +105,7 @@ function toViolation(f: Finding, outdir: string) {
   const name = f.object ? f.object.split('/').pop()! : f.file;
   return {
     ruleName: `[${f.rule}] ${f.object || f.file}`,
-    recommendation: f.message,
+    recommendation: f.configKey ? `${f.message} (config: ${f.configKey})` : f.message,
     fix: f.fix,
     violatingResources: [{ resourceName: name, locations: [f.object || f.file], manifestPath: path.join(outdir, f.file) }],
   };

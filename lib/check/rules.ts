@@ -169,6 +169,20 @@ function refsOf(o: TreeObject): RefSpec[] {
 export function ruleReferences(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
+  // Indices for the hints (a scan of every object per broken reference is quadratic).
+  const appliedByKindName = new Map<string, TreeObject[]>();
+  for (const x of ctx.model.applied) {
+    const k = `${x.kind}/${x.name}`;
+    if (!appliedByKindName.has(k)) appliedByKindName.set(k, []);
+    appliedByKindName.get(k)!.push(x);
+  }
+  const rawByKindName = new Map<string, TreeObject[]>();
+  for (const x of ctx.model.rawObjects) {
+    const k = `${x.kind}/${x.name}`;
+    if (!rawByKindName.has(k)) rawByKindName.set(k, []);
+    rawByKindName.get(k)!.push(x);
+  }
+  const appliedFiles = new Set(ctx.model.applied.map((a) => a.file));
   for (const o of ctx.model.applied) {
     if (seen.has(`${o.file}#${o.doc}#${o.key}`)) continue;
     seen.add(`${o.file}#${o.doc}#${o.key}`);
@@ -176,12 +190,9 @@ export function ruleReferences(ctx: RuleContext): Finding[] {
       const key = refKey(r.ref);
       if (ctx.applied.has(key) || r.optional || ctx.isExternal(r.ref)) continue;
       const hints: string[] = [];
-      const elsewhere = [...ctx.applied.values()]
-        .flat()
-        .filter((x) => x.kind === r.ref.kind && x.name === r.ref.name && x.namespace !== r.ref.namespace)
-        .map((x) => x.display);
+      const elsewhere = (appliedByKindName.get(`${r.ref.kind}/${r.ref.name}`) ?? []).filter((x) => x.namespace !== r.ref.namespace).map((x) => x.display);
       if (elsewhere.length > 0) hints.push(`an object of that kind and name exists in another namespace: ${[...new Set(elsewhere)].sort().join(', ')}`);
-      const unapplied = ctx.model.rawObjects.filter((x) => x.kind === r.ref.kind && x.name === r.ref.name && !ctx.model.applied.some((a) => a.file === x.file));
+      const unapplied = (rawByKindName.get(`${r.ref.kind}/${r.ref.name}`) ?? []).filter((x) => !appliedFiles.has(x.file));
       if (unapplied.length > 0) hints.push(`${unapplied[0].file} defines it, but no Kustomization applies that file`);
       const namespaceFix =
         elsewhere.length > 0 && (r.field.includes('substituteFrom') || r.field.includes('valuesFrom') || r.field.includes('decryption'))
@@ -339,6 +350,24 @@ export function ruleDuplicates(ctx: RuleContext): Finding[] {
 export function ruleSubstitution(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   for (const s of ctx.model.stages.values()) {
+    if (s.hasPostBuild && !s.substitutes) {
+      // postBuild without any variable: kustomize-controller does not substitute at all, so
+      // `${var:=default}` reaches the API server literally.
+      for (const o of s.objects) {
+        const text = ctx.model.files.get(o.file) ?? '';
+        if (!text.includes('${')) continue;
+        const uses = findVarUses(JSON.stringify(o.obj));
+        if (uses.length === 0) continue;
+        out.push({
+          rule: 'substitution',
+          file: o.file,
+          object: o.display,
+          message: `Kustomization ${s.id} has postBuild but defines no variable, so Flux does not substitute (substituteStrategy WithVariables, the default): ${[...new Set(uses.map((u) => u.expr))].sort().join(', ')} is applied literally`,
+          fix: `set spec.postBuild.substituteStrategy: Always on ${s.id}, or define a variable in postBuild.substitute`,
+        });
+      }
+      continue;
+    }
     if (!s.substitutes || !s.varsComplete) continue;
     const objectsByDoc = new Map<string, TreeObject>();
     for (const o of s.objects) objectsByDoc.set(`${o.file}#${o.doc}`, o);
@@ -412,26 +441,47 @@ function providersOf(ctx: RuleContext): Provider[] {
   return out;
 }
 
-/** Transitive dependsOn closure of every stage. */
-function dependencyClosure(model: TreeModel): Map<string, Set<string>> {
-  const memo = new Map<string, Set<string>>();
-  const visit = (id: string, path: Set<string>): Set<string> => {
-    const cached = memo.get(id);
-    if (cached) return cached;
-    const out = new Set<string>();
-    if (path.has(id)) return out; // cycles are reported elsewhere
-    path.add(id);
-    for (const d of model.stages.get(id)?.dependsOn ?? []) {
+/**
+ * `dependentsOf(p)`: the stages that depend on stage `p`, directly or transitively (memoized per
+ * `p`, one reverse breadth-first search each). Only the few stages that install CRDs are asked
+ * about, so this stays linear in the size of the graph; a full transitive closure of every stage
+ * is quadratic in time and memory (a 10,000-stage chain needed 1.7 GB).
+ */
+export function dependents(model: TreeModel): (p: string) => ReadonlySet<string> {
+  const reverse = new Map<string, string[]>();
+  for (const s of model.stages.values()) {
+    for (const d of s.dependsOn) {
       const did = `${d.namespace}/${d.name}`;
-      out.add(did);
-      for (const x of visit(did, path)) out.add(x);
+      if (!reverse.has(did)) reverse.set(did, []);
+      reverse.get(did)!.push(s.id);
     }
-    path.delete(id);
-    memo.set(id, out);
+  }
+  const memo = new Map<string, Set<string>>();
+  return (p: string) => {
+    let out = memo.get(p);
+    if (out) return out;
+    out = new Set<string>();
+    const queue = [p];
+    for (let i = 0; i < queue.length; i++) {
+      for (const x of reverse.get(queue[i]) ?? []) {
+        if (out.has(x)) continue;
+        out.add(x);
+        queue.push(x);
+      }
+    }
+    memo.set(p, out);
     return out;
   };
-  for (const id of model.stages.keys()) visit(id, new Set());
-  return memo;
+}
+
+/** True when `ancestor` applies `stage` (directly or through its children). */
+export function isAncestorStage(model: TreeModel, ancestor: string, stage: string): boolean {
+  const seen = new Set<string>();
+  for (let x = model.stages.get(stage)?.parent; x !== undefined && !seen.has(x); x = model.stages.get(x)?.parent) {
+    if (x === ancestor) return true;
+    seen.add(x);
+  }
+  return false;
 }
 
 function waitsFor(stage: Stage | undefined, hr: TreeObject): boolean {
@@ -446,14 +496,27 @@ function waitsFor(stage: Stage | undefined, hr: TreeObject): boolean {
 export function ruleCrdOrder(ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const providers = providersOf(ctx);
-  const closure = dependencyClosure(ctx.model);
-  const fluxProvided = providers.some((p) => p.groups.some((g) => FLUX_GROUPS.some((f) => groupMatches(f, g))));
+  const dependentsOf = dependents(ctx.model);
   const reportedWait = new Set<string>();
   for (const s of ctx.model.stages.values()) {
-    const deps = closure.get(s.id) ?? new Set<string>();
+    // Ordered after stage p: this stage, or an ancestor (whose apply creates it), depends on p.
+    const dependsOnStage = (p: string) => {
+      const after = dependentsOf(p);
+      const seen = new Set<string>();
+      for (let x: string | undefined = s.id; x !== undefined && !seen.has(x); x = ctx.model.stages.get(x)?.parent) {
+        if (after.has(x)) return true;
+        seen.add(x);
+      }
+      return false;
+    };
     for (const o of s.objects) {
       if (CORE_GROUPS.has(o.group) || ctx.isExternalGroup(o.group)) continue;
-      if (!fluxProvided && FLUX_GROUPS.some((f) => groupMatches(f, o.group))) continue; // installed by flux bootstrap
+      // Flux's own API groups exist before Flux reconciles anything: no controller runs without its
+      // CRDs, which bootstrap installs (`flux bootstrap`, or in flux.mode manifest BOOTSTRAP.md's
+      // `kubectl apply --server-side -k <flux folder>` before the root sync objects). A stage of the
+      // tree that applies the Flux install only takes them over; ordering against it is never needed
+      // (and the root, which applies that stage, could not depend on it).
+      if (FLUX_GROUPS.some((f) => groupMatches(f, o.group))) continue;
       let candidates = providers.filter((p) => p.groups.some((g) => groupMatches(g, o.group)));
       if (o.group === 'constraints.gatekeeper.sh') {
         const templates = candidates.filter((p) => p.via === 'template' && p.kind === o.kind);
@@ -469,26 +532,33 @@ export function ruleCrdOrder(ctx: RuleContext): Finding[] {
         });
         continue;
       }
-      const ok = candidates.some((p) => (p.stage === s.id && p.via === 'crd') || (p.stage !== s.id && deps.has(p.stage)));
+      const ok = candidates.some((p) => (p.stage === s.id && p.via === 'crd') || (p.stage !== s.id && dependsOnStage(p.stage)));
       if (!ok) {
         const same = candidates.find((p) => p.stage === s.id);
         const p = same ?? candidates[0];
         const prov = ctx.model.stages.get(p.stage)!;
+        // A stage that applies the provider itself (the root applies every stage) cannot depend on
+        // it: the fix is to move the object down, never to make a parent depend on its child.
+        const ancestor = !same && isAncestorStage(ctx.model, s.id, p.stage);
         out.push({
           rule: 'crd-order',
           file: o.file,
           object: o.display,
-          message: same
+          message: ancestor
+            ? `stage ${s.id} applies it, and also applies stage ${p.stage} (whose ${p.object.display} installs its CRD, ${o.group}); ${s.id} cannot wait for its own child, so the object is applied before the CRD exists`
+            : same
             ? `is applied by stage ${s.id}, the same stage whose ${p.object.display} installs its CRD (${o.group}); the stage's dry-run fails before the CRD exists`
             : `stage ${s.id} applies it but does not depend on stage ${p.stage}, whose ${p.object.display} installs its CRD (${o.group}); Flux may apply it before the CRD exists`,
-          fix: same
+          fix: ancestor
+            ? `move ${o.display} out of ${s.path ? `${s.path}/` : 'the root folder'} into a stage that dependsOn ${p.stage} (do not add ${p.stage} to the dependsOn of ${s.id}: it applies ${p.stage} itself)`
+            : same
             ? `move ${o.display} to a stage that dependsOn ${s.id}`
             : `add {name: ${prov.name}, namespace: ${prov.namespace}} to spec.dependsOn of Kustomization ${s.id}`,
         });
         continue;
       }
       for (const p of candidates) {
-        if (p.via !== 'helm' || p.stage === s.id || !deps.has(p.stage)) continue;
+        if (p.via !== 'helm' || p.stage === s.id || !dependsOnStage(p.stage)) continue;
         const prov = ctx.model.stages.get(p.stage);
         if (waitsFor(prov, p.object) || reportedWait.has(`${p.stage}|${p.object.key}`)) continue;
         reportedWait.add(`${p.stage}|${p.object.key}`);

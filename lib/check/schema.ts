@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { CelSchema, CelViolation } from '../cel';
 import { parseYamlDocsCached } from './parse-cache';
 import { isObject, isYamlFile, JsonObject, str, asArray, groupOf, versionOf } from './tree';
 
@@ -50,6 +51,7 @@ export class SchemaRegistry {
   private readonly kinds = new Map<string, CrdKind>(); // `${group}/${kind}`
   private readonly groups = new Map<string, Set<string>>(); // group → kinds
   private readonly compiled = new Map<string, ValidateFunction | Error>();
+  private readonly celCompiled = new Map<string, CelSchema | null>();
   private ajv: Ajv | undefined;
   private readonly extraFormats = new Set<string>();
   private readonly pending = new Map<string, { text: string; source: string; parsed: boolean }[]>();
@@ -130,6 +132,7 @@ export class SchemaRegistry {
       source,
     });
     for (const k of [...this.compiled.keys()]) if (k.startsWith(`${key}/`)) this.compiled.delete(k);
+    for (const k of [...this.celCompiled.keys()]) if (k.startsWith(`${key}/`)) this.celCompiled.delete(k);
     if (!this.groups.has(group)) this.groups.set(group, new Set());
     this.groups.get(group)!.add(kind);
   }
@@ -148,6 +151,40 @@ export class SchemaRegistry {
   public scopeOf(group: string, kind: string): 'Cluster' | 'Namespaced' | undefined {
     this.ensure(group);
     return this.kinds.get(`${group}/${kind}`)?.scope;
+  }
+
+  /** The served CRD version of an object, if any. */
+  private versionFor(obj: JsonObject): { crd: CrdKind; v: CrdVersion } | undefined {
+    const apiVersion = str(obj.apiVersion) ?? '';
+    const group = groupOf(apiVersion);
+    this.ensure(group);
+    const crd = this.kinds.get(`${group}/${str(obj.kind) ?? ''}`);
+    const v = crd?.versions.get(versionOf(apiVersion));
+    return crd && v && v.served ? { crd, v } : undefined;
+  }
+
+  /** The compiled CEL rules of an object's CRD version (undefined: no CRD, or no rules). */
+  public celFor(obj: JsonObject): { schema: CelSchema; crd: string } | undefined {
+    const found = this.versionFor(obj);
+    if (!found || !found.v.schema) return undefined;
+    const key = `${found.crd.group}/${found.crd.kind}/${found.v.name}`;
+    let cel = this.celCompiled.get(key);
+    if (cel === undefined) {
+      const c = new CelSchema(found.v.schema);
+      cel = c.hasRules ? c : null;
+      this.celCompiled.set(key, cel);
+    }
+    return cel ? { schema: cel, crd: `${found.crd.plural}.${found.crd.group} ${found.v.name}` } : undefined;
+  }
+
+  /**
+   * Evaluates the `x-kubernetes-validations` of the object's CRD (after defaulting). With `old`,
+   * the object is an update and transition rules (`oldSelf`) run too.
+   */
+  public validateCel(obj: JsonObject, old?: JsonObject, opts: { transitionOnly?: boolean } = {}): { crd: string; violations: CelViolation[] } {
+    const cel = this.celFor(obj);
+    if (!cel) return { crd: '', violations: [] };
+    return { crd: cel.crd, violations: cel.schema.validate(obj, old, opts) };
   }
 
   /** Validates one object. Objects of groups without any loaded CRD give `no-crd`. */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 import { parsePlainYaml } from '../config/fast-yaml';
 import { boundedToJS, DEFAULT_LIMITS, parseBoundedYaml, withinLimits } from '../yaml-bounds';
 
@@ -59,6 +60,8 @@ export interface ParsedDoc {
 export interface ParseResult {
   readonly docs: ParsedDoc[];
   readonly errors: string[];
+  /** Mapping keys that occur twice in one mapping (`doc N: key "x"`): the API server and kustomize refuse them. */
+  readonly duplicateKeys?: string[];
 }
 
 /**
@@ -76,7 +79,32 @@ export function parseYamlDocs(text: string): ParseResult {
     const value = boundedToJS(doc) as unknown;
     if (value !== null && value !== undefined) docs.push({ index, value });
   });
-  return { docs, errors: [] };
+  // (the plain-subset reader above returns nothing for a text with a repeated key, so every file
+  // that has one comes here)
+  const duplicateKeys = parsed.docs.flatMap((doc) => duplicateKeysOf(doc, text));
+  return duplicateKeys.length > 0 ? { docs, errors: [], duplicateKeys } : { docs, errors: [] };
+}
+
+/** Scalar keys set twice in one mapping of a parsed document (the API server and kustomize refuse them; YAML parsers keep the last). */
+export function duplicateKeysOf(doc: YAML.Document, text: string): string[] {
+  if (!text.includes(':')) return [];
+  const out: string[] = [];
+  YAML.visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        if (!YAML.isScalar(k)) continue;
+        const id = `${typeof k.value}:${String(k.value)}`;
+        if (seen.has(id)) {
+          const line = text.slice(0, k.range?.[0] ?? 0).split('\n').length;
+          out.push(`line ${line}: key ${JSON.stringify(String(k.value))} is set twice in the same mapping`);
+        }
+        seen.add(id);
+      }
+    },
+  });
+  return out;
 }
 
 /** `group` of an apiVersion (`''` for the core group). */
@@ -201,10 +229,13 @@ export function findVarUses(text: string): VarUse[] {
 }
 
 /**
- * Applies Flux post-build substitution to `text`: known variables are replaced, defaults apply
- * to unknown (or, for `:=`/`:-`, empty) ones; `$${var}` becomes `${var}`. Variables whose value
- * is unknown (`undefined` in `vars` but present as a key) and unknown variables without a default
- * are left as written.
+ * Applies Flux post-build substitution to `text` the way kustomize-controller does
+ * (fluxcd/pkg envsubst v1.7.0, template.go `lookupFunc`: every default operator, `-`, `=`, `:-`,
+ * `:=`, maps to `toDefault`, which uses the default when the value is EMPTY or unset; funcs.go
+ * `toDefault`): known variables are replaced, defaults apply to unknown or empty ones; `$${var}`
+ * becomes `${var}`. Variables whose value is unknown (`undefined` in `vars` but present as a key,
+ * e.g. in a SOPS Secret) and unknown variables without a default are left as written (the
+ * substitution rule reports them).
  */
 export function substitute(text: string, vars: ReadonlyMap<string, string | undefined>): string {
   if (!text.includes('${')) return text;
@@ -225,14 +256,18 @@ export function substitute(text: string, vars: ReadonlyMap<string, string | unde
     }
     if (op) {
       const def = rest.slice(op.length);
-      if (!known) return def;
-      if ((op === ':=' || op === ':-') && value === '') return def;
-      return value as string;
+      return !known || value === '' ? def : (value as string);
     }
-    if (rest !== '') return known ? (value as string) : whole;
     return known ? (value as string) : whole;
   });
 }
+
+/**
+ * kustomize-controller refuses the whole Kustomization when a variable name does not match this
+ * (fluxcd/pkg kustomize/kustomize_varsub.go `varsubRegex` `^[_[:alpha:]][_[:alpha:][:digit:]]*$`:
+ * "'<name>' var name is invalid").
+ */
+export const VAR_NAME_RE = /^[_A-Za-z][_A-Za-z0-9]*$/;
 
 /** Joins repository-relative paths, resolving `.` and `..`; returns undefined when it leaves the root. */
 export function joinRepoPath(base: string, rel: string): string | undefined {

@@ -17,7 +17,19 @@ export type RuleName =
   | 'substitution'
   | 'crd-order'
   | 'secrets'
-  | 'kustomize';
+  | 'kustomize'
+  | 'cel'
+  | 'scope'
+  | 'name'
+  | 'metadata'
+  | 'helm-release-name'
+  | 'namespace'
+  | 'root-source'
+  | 'readiness'
+  | 'app-version'
+  | 'chart-version'
+  | 'component-version'
+  | 'airgap';
 
 /** One problem found in a tree. */
 export interface Finding {
@@ -30,6 +42,8 @@ export interface Finding {
   readonly message: string;
   /** What to do about it. */
   readonly fix: string;
+  /** The platform config key that produced the object, when known (e.g. `apps.gatekeeper.version`). */
+  readonly configKey?: string;
 }
 
 /** A reference to an object, as written in a Flux spec after namespace defaulting. */
@@ -53,6 +67,16 @@ export interface CheckOptions {
    * may be `*`. References to them are not errors. @default []
    */
   readonly external?: readonly string[];
+  /**
+   * Air-gapped config: every source must pull from one of these mirror URLs (rule `airgap`).
+   * @default - not air-gapped: the rule does not run
+   */
+  readonly airgapMirrors?: readonly string[];
+  /**
+   * The released version set (e.g. Gardener's component vector): every chart of a component
+   * must be deployed at its version (rule `component-version`). @default []
+   */
+  readonly componentVector?: readonly { readonly component: string; readonly version: string; readonly charts: readonly string[]; readonly configKey?: string }[];
   /** Run `kubectl kustomize` on every stage folder (only in the async entry points). @default true */
   readonly kustomize?: boolean;
 }

@@ -1,4 +1,5 @@
 import { buildModel, isSopsEncrypted, Stage, TreeModel, TreeObject } from '../check/model';
+import { SchemaRegistry } from '../check/schema';
 import { baseName, isObject, JsonObject } from '../check/tree';
 import { compareStrings, TreeFiles } from '../check/types';
 import { planFromModel } from '../plan';
@@ -33,6 +34,11 @@ export interface ObjectChange {
   readonly reasons: readonly string[];
   /** For removals and renames: true when Flux deletes the old object from the cluster (prune). */
   readonly pruned: boolean;
+  /**
+   * Transition rules (`x-kubernetes-validations` with `oldSelf`) of the object's CRD that the
+   * change breaks: the API server REFUSES the update (empty when none, or without CRDs).
+   */
+  readonly refused: readonly string[];
 }
 
 export interface StageDiff {
@@ -59,6 +65,16 @@ export interface DiffReport {
   readonly files: readonly FileChange[];
   readonly counts: DiffCounts;
   readonly hasChanges: boolean;
+  /** Changes the API server refuses (a transition rule fails). */
+  readonly refused: number;
+}
+
+export interface DiffOptions {
+  /**
+   * CRDs: their transition rules (`oldSelf`) are evaluated with oldSelf bound to the object at
+   * the base, and an update they refuse is reported. @default - no CRD rules are evaluated
+   */
+  readonly registry?: SchemaRegistry;
 }
 
 /** Stage id used for objects no Kustomization of the tree applies. */
@@ -121,10 +137,29 @@ function removalReason(stage: Stage | undefined, o: TreeObject): string {
   return `removed from Git, but Kustomization ${stage.id} does not prune (prune is off or disabled on the object): it stays in the cluster, unmanaged`;
 }
 
+/**
+ * Why the API server refuses updating `before` into `after`: the transition rules of the CRD
+ * (rules that use `oldSelf`) that fail, with oldSelf bound to `before`.
+ * Flux's force (spec.force / the force annotation) treats a refused update as immutable
+ * (fluxcd/pkg ssa/errors/immutable.go IsImmutableError: any "Invalid" API error) and deletes and
+ * re-creates the object.
+ */
+export function refusedReasons(registry: SchemaRegistry | undefined, before: TreeObject, after: TreeObject, force: boolean): string[] {
+  if (!registry || registry.empty || before.apiVersion !== after.apiVersion) return [];
+  const { crd, violations } = registry.validateCel(after.obj, before.obj, { transitionOnly: true });
+  return violations.map(
+    (v) =>
+      `the API server REFUSES the update: ${v.path || '(root)'}: ${v.message} (rule \`${v.rule}\` of the ${crd} CRD); ${
+        force ? 'force is enabled, so Flux DELETES and RE-CREATES the object' : 'the apply fails (and with spec.force Flux would DELETE and RE-CREATE the object)'
+      }`,
+  );
+}
+
 /** Compares the tree at the base (e.g. `git show HEAD:dist`) with a fresh synth. */
-export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
-  const baseModel = buildModel(base);
-  const headModel = buildModel(head);
+export function diffTrees(base: TreeFiles, head: TreeFiles, options: DiffOptions = {}): DiffReport {
+  const registry = options.registry;
+  const baseModel = buildModel(base, { registry });
+  const headModel = buildModel(head, { registry });
   const before = index(baseModel);
   const after = index(headModel);
   const changes: ObjectChange[] = [];
@@ -167,6 +202,7 @@ export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
         `renamed from ${r.o.display}: Flux creates ${a.o.display} and ${pruned ? `PRUNES (DELETES) ${r.o.display} from the cluster` : `leaves ${r.o.display} in the cluster unmanaged (no prune)`}`,
       ],
       pruned,
+      refused: [],
     });
   }
   for (const r of removed) {
@@ -180,11 +216,12 @@ export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
       secret: isSecret(r.o),
       reasons: [removalReason(r.stage, r.o)],
       pruned: prunes(r.stage, r.o),
+      refused: [],
     });
   }
   for (const a of added) {
     if (pairedA.has(a.o.key)) continue;
-    changes.push({ kind: 'added', object: a.o.display, file: a.o.file, stage: a.o.stage ?? NO_STAGE, fields: [], secret: isSecret(a.o), reasons: [], pruned: false });
+    changes.push({ kind: 'added', object: a.o.display, file: a.o.file, stage: a.o.stage ?? NO_STAGE, fields: [], secret: isSecret(a.o), reasons: [], pruned: false, refused: [] });
   }
   for (const [key, a] of after) {
     const b = before.get(key);
@@ -195,14 +232,15 @@ export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
     const secret = isSecret(a.o) || isSecret(b.o);
     const fields = secret || sameContent ? [] : diffFields(comparable(b.o), comparable(a.o));
     const immutable = sameContent ? [] : recreateReasons(`${a.o.group}/${a.o.kind}`, b.o.obj, a.o.obj, forces(a.stage, a.o));
-    const reasons = [...immutable];
+    const refused = sameContent ? [] : refusedReasons(registry, b.o, a.o, forces(a.stage, a.o));
+    const reasons = [...refused, ...immutable];
     if (moved) {
       reasons.push(
         `moved from stage ${b.o.stage ?? NO_STAGE} to ${a.o.stage ?? NO_STAGE}: the new stage takes it over; if the old stage reconciles first and prunes, Flux deletes it and the new stage re-creates it`,
       );
     }
     changes.push({
-      kind: immutable.length > 0 ? 'recreated' : 'changed',
+      kind: immutable.length > 0 || (refused.length > 0 && forces(a.stage, a.o)) ? 'recreated' : 'changed',
       object: a.o.display,
       file: a.o.file,
       stage: a.o.stage ?? NO_STAGE,
@@ -211,6 +249,7 @@ export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
       secret,
       reasons,
       pruned: false,
+      refused,
     });
   }
 
@@ -255,7 +294,7 @@ export function diffTrees(base: TreeFiles, head: TreeFiles): DiffReport {
     removed: changes.filter((c) => c.kind === 'removed').length,
     recreated: changes.filter((c) => c.kind === 'recreated').length,
   };
-  return { stages, files, counts, hasChanges: changes.length > 0 || files.length > 0 };
+  return { stages, files, counts, hasChanges: changes.length > 0 || files.length > 0, refused: changes.filter((c) => c.refused.length > 0).length };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,6 +329,11 @@ export function renderDiffText(report: DiffReport, opts: RenderOptions = {}): st
   const base = opts.base ?? 'the base';
   if (!report.hasChanges) return `No changes: a fresh synth commits exactly the tree at ${base}.\n`;
   const out: string[] = [`Changes against ${base}: ${summaryLine(report.counts)}`];
+  const refusedList = report.stages.flatMap((s) => s.changes.filter((c) => c.refused.length > 0));
+  if (refusedList.length) {
+    out.push('', `!!! The API server will REFUSE ${refusedList.length} update(s) (transition rules of their CRDs):`);
+    for (const c of refusedList) out.push(`!!!   ${c.object}: ${c.refused.map((r) => r.split('; ')[0].replace('the API server REFUSES the update: ', '')).join('; ')}`);
+  }
   const pruned = prunedList(report);
   if (pruned.length) {
     out.push('', `!!! Flux will DELETE ${pruned.length} object(s) FROM THE CLUSTER (pruned):`);
@@ -330,6 +374,12 @@ export function renderDiffMarkdown(report: DiffReport, opts: RenderOptions = {})
   }
   const c = report.counts;
   out.push(`| **Total** | | ${c.added} | ${c.changed} | ${c.removed ? `**${c.removed}**` : 0} | ${c.recreated} |`, '');
+  const refusedList = report.stages.flatMap((s) => s.changes.filter((c) => c.refused.length > 0));
+  if (refusedList.length) {
+    out.push('> [!CAUTION]', `> **The API server will REFUSE ${refusedList.length} update(s)** (transition rules of their CRDs):`);
+    for (const c of refusedList) out.push(`> - \`${c.object}\`: ${mdEscape(c.refused.join('; '))}`);
+    out.push('');
+  }
   const pruned = prunedList(report);
   if (pruned.length) {
     out.push('> [!CAUTION]', `> **Flux will DELETE ${pruned.length} object(s) from the cluster** (pruned):`);

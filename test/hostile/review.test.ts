@@ -78,13 +78,13 @@ maybe('check', () => {
     const file = path.join(tmpDir(), 'f');
     fs.writeFileSync(file, 'x');
     const r = run('check', [file, '--no-kustomize']);
-    expectUsageError(r, `${file}: the tree is a file, not a folder`);
+    expectUsageError(r, `${file} is a file, not a tree folder (pass the folder synth writes, e.g. dist)`);
     expect(r.stdout).not.toContain('clean');
   });
   test('fails on an empty folder instead of saying "clean"', () => {
     const dir = tmpDir();
     const r = run('check', [dir, '--no-kustomize']);
-    expectUsageError(r, `${dir}: the tree is empty`);
+    expectUsageError(r, `${dir} is an empty folder, not a tree (run npm run synth first)`);
     expect(r.stdout).not.toContain('clean');
   });
   test('fails on a FIFO as the config without blocking', () => {
