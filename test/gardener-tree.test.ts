@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
-import { checkFiles, readCheckConfig } from '../lib/check';
+import { checkFiles } from '../lib/check';
 import { SchemaRegistry } from '../lib/check/schema';
 import { synthesize } from '../lib/cli';
 import { loadConfig, parseConfig } from '../lib/config/load';
@@ -12,6 +12,7 @@ import { GardenerStageModule } from '../lib/gardener/module';
 import { GardenerSecrets } from '../lib/gardener/secrets';
 import { GardenerTree } from '../lib/gardener/tree';
 import { GitRepository } from '../lib/flux/sources';
+import { checkDeclarations } from '../lib/platform';
 import { SecretStore } from '../lib/secrets/sops-secrets';
 import { generateAgeKeyPair } from '../lib/sops/age';
 import { encryptManifest } from '../lib/sops/file';
@@ -257,31 +258,37 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
 describe('Kommander and Gardener in one repository (examples/kommander-gardener.yaml)', () => {
   const files = synthesize(loadConfig(COMBINED));
 
-  testIfCrds('synthesizes without duplicate objects; cert-manager, the root source and .sops.yaml appear once', () => {
-    const all = objects(files).map((o) => o.obj);
+  // The copied release tree (applications/, common/, charts/, clusters/kommander_host-cluster/) is
+  // the release's own content, templated per app; the synthesizer's objects are the rest.
+  const RELEASE_COPY = /^(applications|services|common|charts|clusters\/kommander_host-cluster)\//;
+  const synthesized = files.filter((f) => !RELEASE_COPY.test(f.path));
+
+  testIfCrds('synthesizes without duplicate objects; the root source and .sops.yaml appear once; no cert-manager of its own', () => {
+    const all = objects(synthesized).map((o) => o.obj);
     const keys = all.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toStrictEqual([]);
-    expect(all.filter((o) => o.kind === 'HelmRelease' && o.spec.chart?.spec?.chart === 'cert-manager')).toHaveLength(1);
-    expect(all.filter((o) => o.kind === 'Namespace' && o.metadata.name === 'cert-manager')).toHaveLength(1);
+    // cert-manager is a prerequisite of a Kommander cluster (NKP pre-flight): neither tree installs it.
+    expect(all.filter((o) => o.kind === 'HelmRelease' && o.spec.chart?.spec?.chart === 'cert-manager')).toHaveLength(0);
     expect(all.filter((o) => o.kind === 'GitRepository' && o.metadata.name === 'kommander-flux')).toHaveLength(1);
-    // One HelmRepository per chart repository (Kommander's URLs are mirror-substitutable).
+    // One HelmRepository per chart repository.
     const urls = all.filter((o) => o.kind === 'HelmRepository').map((o) => String(o.spec.url).replace(/^\$\{helmMirrorURL:=(.*)\}$/, '$1').replace(/\/+$/, ''));
     expect(urls.filter((u, i) => urls.indexOf(u) !== i)).toStrictEqual([]);
-    expect(urls).toContain('https://charts.jetstack.io');
     expect(files.filter((f) => f.path === '.sops.yaml' || f.path === 'BOOTSTRAP.md').length).toBeLessThanOrEqual(2);
+    const declared = checkDeclarations(loadConfig(COMBINED));
     const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
       crdDirs: [CRDS],
-      externalCrds: ['seedmanagement.gardener.cloud'],
-      external: ['Secret/*/sops-age', ...readCheckConfig(COMBINED).external],
+      crdFiles: declared.crdFiles,
+      externalCrds: declared.externalCrds,
+      external: ['Secret/*/sops-age', ...declared.external],
     });
     expect(findings).toStrictEqual([]);
   });
 
-  test('gardener-operator waits for the Kommander tree\'s cert-manager stage', () => {
-    const { stages, stageOf, after } = stageGraph(files);
-    expect(stageOf('HelmRelease', 'cert-manager')).toBe('cert-manager');
-    expect(stages.get('cert-manager')!.path).toBe('kommander/cert-manager');
-    expect(after(stageOf('HelmRelease', 'gardener-operator'), 'cert-manager')).toBe(true);
+  test("gardener-operator waits for the Kommander tree's Root CA stage (cert-manager serving)", () => {
+    const { stages, stageOf, after } = stageGraph(synthesized);
+    expect(stageOf('Certificate', 'kommander-ca')).toBe('kommander-root-ca');
+    expect(stages.get('kommander-root-ca')!.path).toBe('kommander/root-ca');
+    expect(after(stageOf('HelmRelease', 'gardener-operator'), 'kommander-root-ca')).toBe(true);
     expect(files.some((f) => f.path.startsWith('gardener/cert-manager/'))).toBe(false);
   });
 
