@@ -147,17 +147,6 @@ export interface ExtensionSpecDeployment {
    * @schema ExtensionSpecDeployment#extension
    */
   readonly extension?: ExtensionSpecDeploymentExtension;
-
-  /**
-   * Resources is a list of named resource references that can be referenced in the Helm chart values via Go
-   * template syntax (e.g. `{{ .resources.<name>.data.<key> }}`). Only resources of kind `Secret` and `ConfigMap`
-   * (apiVersion `v1`) are supported. The referenced resources must reside in the garden namespace.
-   * References can be used in `spec.deployment.extension.values`, `spec.deployment.extension.runtimeClusterValues`
-   * and `spec.deployment.admission.values`.
-   *
-   * @schema ExtensionSpecDeployment#resources
-   */
-  readonly resources?: ExtensionSpecDeploymentResources[];
 }
 
 /**
@@ -169,7 +158,6 @@ export function toJson_ExtensionSpecDeployment(obj: ExtensionSpecDeployment | un
   const result = {
     'admission': toJson_ExtensionSpecDeploymentAdmission(obj.admission),
     'extension': toJson_ExtensionSpecDeploymentExtension(obj.extension),
-    'resources': obj.resources?.map(y => toJson_ExtensionSpecDeploymentResources(y)),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -199,14 +187,6 @@ export interface ExtensionSpecResources {
    * @schema ExtensionSpecResources#clusterCompatibility
    */
   readonly clusterCompatibility?: string[];
-
-  /**
-   * ContinuousEndpointUpdate indicates whether the extension requires the SelfHostedShootExposure endpoints to be continuously
-   * updated with healthy/valid control plane endpoints.
-   *
-   * @schema ExtensionSpecResources#continuousEndpointUpdate
-   */
-  readonly continuousEndpointUpdate?: boolean;
 
   /**
    * Kind is the resource kind, for example "OperatingSystemConfig".
@@ -268,7 +248,6 @@ export function toJson_ExtensionSpecResources(obj: ExtensionSpecResources | unde
   const result = {
     'autoEnable': obj.autoEnable?.map(y => y),
     'clusterCompatibility': obj.clusterCompatibility?.map(y => y),
-    'continuousEndpointUpdate': obj.continuousEndpointUpdate,
     'kind': obj.kind,
     'lifecycle': toJson_ExtensionSpecResourcesLifecycle(obj.lifecycle),
     'primary': obj.primary,
@@ -392,42 +371,6 @@ export function toJson_ExtensionSpecDeploymentExtension(obj: ExtensionSpecDeploy
     'runtimeClusterValues': obj.runtimeClusterValues,
     'seedSelector': toJson_ExtensionSpecDeploymentExtensionSeedSelector(obj.seedSelector),
     'values': obj.values,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * NamedResourceReference is a named reference to a resource.
- *
- * @schema ExtensionSpecDeploymentResources
- */
-export interface ExtensionSpecDeploymentResources {
-  /**
-   * Name of the resource reference.
-   *
-   * @schema ExtensionSpecDeploymentResources#name
-   */
-  readonly name: string;
-
-  /**
-   * ResourceRef is a reference to a resource.
-   *
-   * @schema ExtensionSpecDeploymentResources#resourceRef
-   */
-  readonly resourceRef: ExtensionSpecDeploymentResourcesResourceRef;
-}
-
-/**
- * Converts an object of type 'ExtensionSpecDeploymentResources' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ExtensionSpecDeploymentResources(obj: ExtensionSpecDeploymentResources | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'name': obj.name,
-    'resourceRef': toJson_ExtensionSpecDeploymentResourcesResourceRef(obj.resourceRef),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -602,50 +545,6 @@ export function toJson_ExtensionSpecDeploymentExtensionSeedSelector(obj: Extensi
   const result = {
     'matchExpressions': obj.matchExpressions?.map(y => toJson_ExtensionSpecDeploymentExtensionSeedSelectorMatchExpressions(y)),
     'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * ResourceRef is a reference to a resource.
- *
- * @schema ExtensionSpecDeploymentResourcesResourceRef
- */
-export interface ExtensionSpecDeploymentResourcesResourceRef {
-  /**
-   * apiVersion is the API version of the referent
-   *
-   * @schema ExtensionSpecDeploymentResourcesResourceRef#apiVersion
-   */
-  readonly apiVersion?: string;
-
-  /**
-   * kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-   *
-   * @schema ExtensionSpecDeploymentResourcesResourceRef#kind
-   */
-  readonly kind: string;
-
-  /**
-   * name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-   *
-   * @schema ExtensionSpecDeploymentResourcesResourceRef#name
-   */
-  readonly name: string;
-}
-
-/**
- * Converts an object of type 'ExtensionSpecDeploymentResourcesResourceRef' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_ExtensionSpecDeploymentResourcesResourceRef(obj: ExtensionSpecDeploymentResourcesResourceRef | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'apiVersion': obj.apiVersion,
-    'kind': obj.kind,
-    'name': obj.name,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1825,14 +1724,6 @@ export interface GardenSpecRuntimeClusterSettings {
   readonly loadBalancerServices?: GardenSpecRuntimeClusterSettingsLoadBalancerServices;
 
   /**
-   * PersistentVolumeClaimAutoscaler controls certain settings for the persistent volume claim autoscaler
-   * components deployed in the garden cluster.
-   *
-   * @schema GardenSpecRuntimeClusterSettings#persistentVolumeClaimAutoscaler
-   */
-  readonly persistentVolumeClaimAutoscaler?: GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler;
-
-  /**
    * TopologyAwareRouting controls certain settings for topology-aware traffic routing in the cluster.
    * See https://github.com/gardener/gardener/blob/master/docs/operations/topology_aware_routing.md.
    *
@@ -1857,7 +1748,6 @@ export function toJson_GardenSpecRuntimeClusterSettings(obj: GardenSpecRuntimeCl
   if (obj === undefined) { return undefined; }
   const result = {
     'loadBalancerServices': toJson_GardenSpecRuntimeClusterSettingsLoadBalancerServices(obj.loadBalancerServices),
-    'persistentVolumeClaimAutoscaler': toJson_GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler(obj.persistentVolumeClaimAutoscaler),
     'topologyAwareRouting': toJson_GardenSpecRuntimeClusterSettingsTopologyAwareRouting(obj.topologyAwareRouting),
     'verticalPodAutoscaler': toJson_GardenSpecRuntimeClusterSettingsVerticalPodAutoscaler(obj.verticalPodAutoscaler),
   };
@@ -2325,36 +2215,6 @@ export function toJson_GardenSpecRuntimeClusterSettingsLoadBalancerServices(obj:
     'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
     'externalTrafficPolicy': obj.externalTrafficPolicy,
     'proxyProtocol': toJson_GardenSpecRuntimeClusterSettingsLoadBalancerServicesProxyProtocol(obj.proxyProtocol),
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * PersistentVolumeClaimAutoscaler controls certain settings for the persistent volume claim autoscaler
- * components deployed in the garden cluster.
- *
- * @schema GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler
- */
-export interface GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler {
-  /**
-   * Enabled controls whether the PVC Autoscaler components shall be deployed into the garden namespace in the
-   * garden cluster.
-   *
-   * @schema GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler#enabled
-   */
-  readonly enabled: boolean;
-}
-
-/**
- * Converts an object of type 'GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler(obj: GardenSpecRuntimeClusterSettingsPersistentVolumeClaimAutoscaler | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'enabled': obj.enabled,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -3200,14 +3060,6 @@ export interface GardenSpecVirtualClusterKubernetesKubeApiServer {
   readonly structuredAuthorization?: GardenSpecVirtualClusterKubernetesKubeApiServerStructuredAuthorization;
 
   /**
-   * TLSMinVersion is the minimum TLS version accepted by the kube-apiserver.
-   * Supported values: VersionTLS12, VersionTLS13.
-   *
-   * @schema GardenSpecVirtualClusterKubernetesKubeApiServer#tlsMinVersion
-   */
-  readonly tlsMinVersion?: string;
-
-  /**
    * WatchCacheSizes contains configuration of the API server's watch cache sizes.
    * Configuring these flags might be useful for large-scale Shoot clusters with a lot of parallel update requests
    * and a lot of watching controllers (e.g. large ManagedSeed clusters). When the API server's watch cache's
@@ -3248,7 +3100,6 @@ export function toJson_GardenSpecVirtualClusterKubernetesKubeApiServer(obj: Gard
     'sni': toJson_GardenSpecVirtualClusterKubernetesKubeApiServerSni(obj.sni),
     'structuredAuthentication': toJson_GardenSpecVirtualClusterKubernetesKubeApiServerStructuredAuthentication(obj.structuredAuthentication),
     'structuredAuthorization': toJson_GardenSpecVirtualClusterKubernetesKubeApiServerStructuredAuthorization(obj.structuredAuthorization),
-    'tlsMinVersion': obj.tlsMinVersion,
     'watchCacheSizes': toJson_GardenSpecVirtualClusterKubernetesKubeApiServerWatchCacheSizes(obj.watchCacheSizes),
   };
   // filter undefined values
@@ -3349,7 +3200,7 @@ export function toJson_GardenSpecVirtualClusterKubernetesKubeControllerManager(o
  */
 export interface GardenSpecVirtualClusterMaintenanceTimeWindow {
   /**
-   * Begin is the beginning of the time window in the format HHMMSS±ZONE, e.g. "220000+0100" or "220000-0500".
+   * Begin is the beginning of the time window in the format HHMMSS+ZONE, e.g. "220000+0100".
    * If not present, a random value will be computed.
    *
    * @schema GardenSpecVirtualClusterMaintenanceTimeWindow#begin
@@ -3357,7 +3208,7 @@ export interface GardenSpecVirtualClusterMaintenanceTimeWindow {
   readonly begin: string;
 
   /**
-   * End is the end of the time window in the format HHMMSS±ZONE, e.g. "220000+0100" or "220000-0500".
+   * End is the end of the time window in the format HHMMSS+ZONE, e.g. "220000+0100".
    * If not present, the value will be computed based on the "Begin" value.
    *
    * @schema GardenSpecVirtualClusterMaintenanceTimeWindow#end

@@ -1,6 +1,7 @@
-import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
+import { KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { gardenerBootstrapLines } from './gardener/bootstrap';
+import { fluxNamespaceOf } from './gardener/flux';
 
 import { shellQuote } from './config/paths';
 
@@ -9,7 +10,7 @@ import { shellQuote } from './config/paths';
  * Everything else is reconciled by Flux from Git.
  */
 export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string): string {
-  const ns = FLUX_NAMESPACE;
+  const ns = fluxNamespaceOf(c);
   const lines: string[] = [];
   const step = (title: string, body: string[]) => lines.push(`## ${title}`, '', ...body, '');
   lines.push(

@@ -7,6 +7,8 @@ import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { GitRepository } from './flux/sources';
 import { gardenerSection } from './gardener/config';
+import { fluxNamespaceOf, gardenerComponentVersions, gardenerExternalApis, gardenerExternals } from './gardener/flux';
+import { ExpectedComponentVersion } from './gardener/vector';
 import { GardenerSecrets } from './gardener/secrets';
 import { GardenerTree } from './gardener/tree';
 import { FLUX_API_CONTEXT } from './flux/api';
@@ -31,20 +33,21 @@ export interface ManagementRepositoryProps {
  * decrypts, the Git credentials), the Gardenlet API (served by gardener-apiserver in the virtual
  * garden, not by a CRD), plus the config's own `check` declarations.
  */
-export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; crdFiles: string[] } {
+export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; crdFiles: string[]; componentVector: ExpectedComponentVersion[] } {
   return {
     // A Kommander tree runs on its release's Flux: validate against that Flux's CRDs.
     crdFiles: c.kommander.enabled && c.applicationDefinitions ? releaseFluxCrdFiles(path.resolve(c.baseDir, c.applicationDefinitions)) : [],
     external: [
       `Secret/*/${c.sops.secretName}`,
-      `Secret/${FLUX_NAMESPACE}/${c.git.credentialsSecret}`,
+      `Secret/${fluxNamespaceOf(c)}/${c.git.credentialsSecret}`,
       // applications era: kommander-operator (not a stage) deploys AppManagement's HelmRelease, which
       // the AppManagement stage health-checks (rule readiness).
       ...(c.kommander.enabled && releaseEra(c) === 'applications' ? [`HelmRelease/${KOMMANDER_NAMESPACE}/kommander-appmanagement`] : []),
+      ...gardenerExternals(c),
       ...c.check.external,
     ],
     externalCrds: [
-      ...(c.gardener ? ['seedmanagement.gardener.cloud'] : []),
+      ...gardenerExternalApis(c),
       // Kommander: cert-manager is a prerequisite of the cluster (NKP pre-flight; Konvoy installs it).
       ...(c.kommander.enabled ? KOMMANDER_EXTERNAL_CRDS : []),
       // applications era: kommander-operator (chart from Git) installs KommanderCore's CRD and,
@@ -52,6 +55,7 @@ export function checkDeclarations(c: PlatformConfig): { external: string[]; exte
       ...(c.kommander.enabled && releaseEra(c) === 'applications' ? ['apps.kommander.d2iq.io', 'dkp.d2iq.io'] : []),
       ...c.check.externalCrds,
     ],
+    componentVector: gardenerComponentVersions(c),
   };
 }
 
@@ -119,21 +123,22 @@ export class ManagementRepository extends Construct {
     const url = c.git.url;
     // The sync objects `flux bootstrap --namespace kommander-flux --path clusters/<name>` creates,
     // adopted by the tree so that Git manages them from then on.
+    const ns = fluxNamespaceOf(c); // flux-system for a Gardener-only tree
     this.rootSource = new GitRepository(this.root, 'RootSource', {
-      name: ROOT_SYNC_NAME,
-      namespace: FLUX_NAMESPACE,
+      name: ns,
+      namespace: ns,
       url,
       branch: c.git.branch,
       secretName: c.git.credentialsSecret,
       interval: c.git.interval,
     });
     new kustomize.Kustomization(this.root, 'RootKustomization', {
-      metadata: { name: ROOT_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      metadata: { name: ns, namespace: ns },
       spec: {
         interval: c.flux.interval,
         path: `./${this.root.path}`,
         prune: true,
-        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: ROOT_SYNC_NAME },
+        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: ns },
       },
     });
     const secrets = SecretStore.load(c.baseDir, c.sops.ageRecipients, props.inspectSecret);
@@ -148,7 +153,6 @@ export class ManagementRepository extends Construct {
         config: c,
         source: this.rootSource,
         secrets: gardenerSecrets,
-        certManager: this.kommander?.stages['kommander-root-ca'],
         otherSecrets: this.kommander ? [] : secrets.claimRemaining(),
       });
     }

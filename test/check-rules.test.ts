@@ -421,7 +421,8 @@ describe('check: the version set', () => {
         object: 'Extension/networking-calico',
         message: 'spec.deployment.extension.helm.ociRepository.ref deploys networking-calico v1.58.0, but the component vector pins github.com/gardener/gardener-extension-networking-calico at v1.59.0',
         fix: 'set gardener.extensions.networking-calico.version to v1.59.0 (or remove it: the vector decides the version)',
-        configKey: 'gardener.extensions.networking-calico.version',
+        // The Extension's versions come from gardener.componentVector (no per-extension version key).
+        configKey: 'gardener.componentVector',
       },
     ]);
     addToFolder(tree, 'kommander/apps', { 'extension-networking-calico.yaml': ext('v1.59.0') });

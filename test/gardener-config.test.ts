@@ -29,7 +29,16 @@ function minimal(): Obj {
     dns: { provider: 'aws-route53', credentials: { secretName: 'garden-dns' } },
     issuer: { acme: { email: 'ops@example.com' } },
     baseCluster: { provider: 'aws', region: 'eu-central-1', networks: { pods: '100.96.0.0/11', services: '100.64.0.0/13' } },
-    extensions: { 'provider-aws': { version: 'v1.74.0' } },
+    extensions: { 'provider-aws': {} },
+    cloudProfiles: {
+      aws: {
+        type: 'aws',
+        kubernetesVersions: ['1.33.5'],
+        machineImages: [{ name: 'gardenlinux', versions: ['1877.5.0'] }],
+        machineTypes: [{ name: 'm5.large', cpu: '2', memory: '8Gi' }],
+        regions: [{ name: 'eu-central-1' }],
+      },
+    },
   };
 }
 
@@ -68,21 +77,27 @@ describe('the gardener section: valid configs', () => {
       ingress: 'ingress.garden.example.com',
       dashboard: 'dashboard.ingress.garden.example.com',
       seedIngress: 'seed.garden.example.com',
+      internal: 'internal.garden.example.com',
+      shoots: 'shoot.garden.example.com',
     });
-    expect(g.issuer.acme).toStrictEqual({ email: 'ops@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' });
+    expect(g.issuer!.acme).toStrictEqual({ email: 'ops@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' });
     expect(g.virtualGarden).toStrictEqual({
       kubernetesVersion: '1.33.0',
       servicesCidr: '100.64.0.0/13',
       maintenance: { begin: '220000+0000', end: '230000+0000' },
       highAvailability: false,
       dashboard: true,
-      kubeconfigSecret: 'virtual-garden-kubeconfig',
     });
-    expect(g.seed).toStrictEqual({ name: 'initial-seed', schedulingVisible: true });
-    expect(g.extensions).toStrictEqual({ 'provider-aws': { enabled: true, version: 'v1.74.0', values: {} } });
-    expect(g.charts['cert-manager']).toStrictEqual({ repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1' });
-    expect(g.charts.gardener).toStrictEqual({ repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts/gardener', version: 'v1.141.5' });
-    expect(g.values).toStrictEqual({ 'cert-manager': {}, 'cert-management': {}, 'external-dns-management': {}, 'ingress-nginx': {}, 'gardener-operator': {} });
+    expect(g.seed).toStrictEqual({ name: 'initial-seed', schedulingVisible: true, protected: false });
+    // No version anywhere in the config: the component vector (built in by default) pins them.
+    expect(g.componentVector).toBeUndefined();
+    expect(g.extensions).toStrictEqual({ 'provider-aws': { enabled: true, values: {} } });
+    expect(g.cloudProfiles.aws.machineTypes).toStrictEqual([{ name: 'm5.large', cpu: '2', gpu: '0', memory: '8Gi', usable: true }]);
+    expect(g.cloudProfiles.aws.regions).toStrictEqual([{ name: 'eu-central-1', zones: [] }]);
+    // At least one Project by default: the operators' project in namespace garden.
+    expect(Object.keys(g.projects)).toStrictEqual(['garden']);
+    expect(g.projects.garden.namespace).toBe('garden');
+    expect(g.values).toStrictEqual({ 'cert-management': {}, 'external-dns-management': {}, 'gardener-operator': {} });
     expect(g.backups).toBeUndefined();
     expect('shootDefaults' in g.seed).toBe(false);
   });
@@ -112,7 +127,6 @@ describe('the gardener section: reporting problems', () => {
       "gardener.baseCluster: is missing (required: provider, region and networks)",
       'gardener.dns: is missing (required: provider and credentials)',
       "gardener.domains: is missing (required: at least domains.base)",
-      'gardener.issuer: is missing (required: issuer.acme.email)',
       'gardener.name: is missing (required: the landscape name, e.g. my-landscape)',
     ]);
   });
@@ -132,20 +146,17 @@ describe('the gardener section: reporting problems', () => {
           issuer: { acme: { email: 'ops', server: 'http://acme.example.com/dir' } },
           domains: { base: 'Garden.Example.com' },
           baseCluster: { networks: { pods: '100.96.0.0/33' } },
-          virtualGarden: { maintenance: { begin: '25:00' } },
-          extensions: { 'provider-aws': { version: 'latest' } },
-          charts: { gardener: { repository: 'https://europe-docker.pkg.dev/x' } },
+          virtualGarden: { maintenance: { begin: '25:00' }, oidc: { issuerURL: 'http://dex.example.com', clientID: 'gardener', clientSecret: { secretName: 'oidc' } } },
         }),
       ),
     ).toStrictEqual([
       'gardener.baseCluster.networks.pods: "100.96.0.0/33" is not an IPv4 CIDR (e.g. 100.96.0.0/11)',
-      'gardener.charts.gardener.repository: "https://europe-docker.pkg.dev/x" has an unsupported scheme "https" (expected oci://, e.g. oci://example.com)',
       'gardener.dns.provider: "aws-route35" is not a valid value (expected alicloud-dns, aws-route53, azure-dns, azure-private-dns, cloudflare-dns, google-clouddns, infoblox-dns, netlify-dns, openstack-designate, powerdns or rfc2136; did you mean `aws-route53`?)',
       'gardener.domains.base: "Garden.Example.com" is not a DNS name (use lowercase: "garden.example.com")',
-      'gardener.extensions.provider-aws.version: "latest" is not a version (e.g. v1.74.0)',
       'gardener.issuer.acme.email: "ops" is not an email address (e.g. ops@example.com)',
       'gardener.issuer.acme.server: "http://acme.example.com/dir" has an unsupported scheme "http" (expected https://, e.g. https://example.com)',
       "gardener.virtualGarden.maintenance.begin: \"25:00\" is not a time of day in Gardener's HHMMSS±ZZZZ format (e.g. 220000+0100)",
+      'gardener.virtualGarden.oidc.issuerURL: "http://dex.example.com" has an unsupported scheme "http" (expected https://, e.g. https://dex.example.com)',
     ]);
   });
 
@@ -183,15 +194,29 @@ describe('the gardener section: reporting problems', () => {
         }),
       ),
     ).toStrictEqual([
-      'gardener.backups.provider: "gcp" is served by no enabled extension (the etcd backup needs an extension with a BackupBucket of this type: enable provider-gcp under gardener.extensions)',
+      'gardener.backups.provider: "gcp" is served by no enabled extension (the etcd backup needs an extension with a BackupBucket of this type)',
+      'gardener.cloudProfiles.aws.type: "aws" is served by no enabled provider extension (enable one with a ControlPlane of this type, or remove the CloudProfile)',
       "gardener.dns.provider: \"aws-route53\" is served by no enabled extension (the Garden's DNS records need an extension with a DNSRecord of this type: enable provider-aws under gardener.extensions)",
     ]);
   });
 
-  test('fails when an extension that is not built in does not say what it serves, or asks for admission charts', () => {
-    expect(problems(section({ extensions: { 'shoot-oidc-service': { version: 'v0.30.0', admission: true } } }))).toStrictEqual([
-      'gardener.extensions.shoot-oidc-service.admission: true is only supported for built-in extensions (the admission chart names of shoot-oidc-service are not known; remove it)',
-      expect.stringMatching(/^gardener\.extensions\.shoot-oidc-service\.resources: is missing \(required for an extension that is not built in; built in: provider-alicloud, .*; e\.g\. \[\{kind: Extension, type: shoot-oidc-service\}\]\)$/),
+  test('fails when an extension that is not built in does not say what it serves, or asks for admission charts the vector lacks', () => {
+    expect(problems(section({ extensions: { 'shoot-oidc-service': { admission: true } } }))).toStrictEqual([
+      'gardener.extensions.shoot-oidc-service.admission: true, but the component vector pins no admission charts for shoot-oidc-service (remove it)',
+      'gardener.extensions.shoot-oidc-service.resources: is missing (required for an extension that is not built in; built in: provider-aws, networking-calico, os-gardenlinux, shoot-dns-service, shoot-cert-service; e.g. [{kind: Extension, type: shoot-oidc-service}])',
+    ]);
+  });
+
+  test('fails when a provider extension has no CloudProfile, or a CloudProfile no provider; when there is no Project', () => {
+    expect(problems(section({ cloudProfiles: undefined, projects: {} }))).toStrictEqual([
+      'gardener.cloudProfiles: has no CloudProfile of type aws (an enabled extension serves provider aws; shoots need one: add gardener.cloudProfiles.aws: {type: aws, kubernetesVersions, machineImages, machineTypes, regions})',
+      'gardener.projects: is empty (shoots live in projects: keep at least one, e.g. garden: {namespace: garden})',
+    ]);
+    const gcp = { ...minimal().cloudProfiles.aws, type: 'gcp' };
+    expect(problems({ ...minimal(), cloudProfiles: { gcp }, projects: { 'a-long-name': {} } })).toStrictEqual([
+      'gardener.cloudProfiles: has no CloudProfile of type aws (an enabled extension serves provider aws; shoots need one: add gardener.cloudProfiles.aws: {type: aws, kubernetesVersions, machineImages, machineTypes, regions})',
+      'gardener.cloudProfiles.gcp.type: "gcp" is served by no enabled provider extension (enable one with a ControlPlane of this type, or remove the CloudProfile)',
+      'gardener.projects.a-long-name: "a-long-name" is longer than 10 characters (gardener-apiserver limits project names; e.g. dev)',
     ]);
   });
 
@@ -249,5 +274,15 @@ describe('helpers', () => {
     expect(normalizeSopsPath('./secrets//garden/x.sops.yaml')).toBe('secrets/garden/x.sops.yaml');
     expect(parseSopsPath('secrets/garden/dns.sops.yml')).toStrictEqual({ namespace: 'garden', name: 'dns' });
     expect(parseSopsPath('secrets/garden/sub/dns.sops.yaml')).toBeUndefined();
+  });
+});
+
+describe('the gardener section: Kubernetes versions of the modelled release', () => {
+  test('fails on a virtual garden or CloudProfile version Gardener v1.146 does not support', () => {
+    const profile = { ...minimal().cloudProfiles.aws, kubernetesVersions: ['1.33.5', '1.31.9'] };
+    expect(problems(section({ virtualGarden: { kubernetesVersion: '1.30.4' }, cloudProfiles: { aws: profile } }))).toStrictEqual([
+      'gardener.cloudProfiles.aws.kubernetesVersions[1]: "1.31.9" is not supported (Gardener 1.146 supports Kubernetes 1.32 to 1.36; remove it or use e.g. 1.33.5)',
+      'gardener.virtualGarden.kubernetesVersion: "1.30.4" is not supported (Gardener 1.146 supports Kubernetes 1.32 to 1.36; e.g. 1.33.5)',
+    ]);
   });
 });

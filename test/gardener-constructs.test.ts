@@ -3,18 +3,23 @@ import { Testing } from 'cdk8s';
 import { SchemaRegistry } from '../lib/check/schema';
 import { GitRepository } from '../lib/flux/sources';
 import { Stage } from '../lib/flux/stage';
-import { Gardenlet } from '../lib/gardener/api/seedmanagement';
-import { GardenerConfig, GardenerExtensionConfig } from '../lib/gardener/config';
+import { Gardenlet, secretCredentials } from '../lib/gardener/api/seedmanagement';
+import { GardenerExtensionConfig } from '../lib/gardener/config';
 import { AcmeIssuer, DnsProvider, Garden, GardenExtension, SeedGardenlet } from '../lib/gardener/constructs';
 import { stateHealth } from '../lib/gardener/flux';
-import { extensionCharts, ociPath } from '../lib/gardener/operator';
+import { extensionCharts, ociPath, splitChartRef } from '../lib/gardener/operator';
+import { DEFAULT_COMPONENT_VECTOR, parseComponentVector } from '../lib/gardener/vector';
 import { helmRepositoryName } from '../lib/gardener/tree';
 import { Folder } from '../lib/tree/folder';
 import { describeIfShared, hasShared, sharedPath } from './support/shared';
 
 const CRDS = sharedPath('crds');
 // Without ../shared the schema assertions are skipped loudly (each test's validate() below).
-const registry = hasShared('crds') ? SchemaRegistry.fromPaths([path.join(CRDS, 'gardener'), path.join(CRDS, 'flux')]) : undefined;
+// The operator API of the pinned Gardener (v1.146.4) wins over the newer operator CRDs in ../shared/crds.
+const registry =
+  hasShared('crds') && hasShared('gardener', 'v1.146.4')
+    ? SchemaRegistry.fromPaths([path.join(CRDS, 'gardener'), path.join(CRDS, 'flux'), sharedPath('gardener', 'v1.146.4')])
+    : undefined;
 
 function folder() {
   const app = Testing.app();
@@ -24,7 +29,10 @@ function folder() {
 const SEED = {
   provider: { type: 'aws', region: 'eu-central-1' },
   networks: { pods: '100.96.0.0/11', services: '100.64.0.0/13' },
-  dns: { provider: { type: 'aws-route53', secretRef: { name: 'dns', namespace: 'garden' } } },
+  dns: {
+    provider: { type: 'aws-route53', credentialsRef: secretCredentials('dns', 'garden') },
+    internal: { type: 'aws-route53', domain: 'internal.example.com', credentialsRef: secretCredentials('dns', 'garden') },
+  },
 };
 
 describeIfShared('crds')('Gardenlet (hand-written L1, seedmanagement.gardener.cloud/v1alpha1)', () => {
@@ -151,20 +159,32 @@ describeIfShared('crds')('Flux helpers and naming', () => {
     expect(registry!.validate(json)).toStrictEqual({ status: 'ok' });
   });
 
-  test('extension chart references: built-in admission, opt-out, custom repository', () => {
-    const g = { charts: { extensions: { repository: 'oci://registry.example.com/charts/extensions' } } } as unknown as GardenerConfig;
-    const ext = (e: Partial<GardenerExtensionConfig>) => ({ enabled: true, version: 'v1.0.0', values: {}, ...e }) as GardenerExtensionConfig;
-    expect(extensionCharts('networking-calico', ext({}), g)).toStrictEqual({
-      chartRef: 'registry.example.com/charts/extensions/networking-calico:v1.0.0',
+  test('extension chart references come from the vector as they are (registry path per component), admission opt-out', () => {
+    // GIVEN the built-in vector (gardener-landscape-kit v0.3.0: calico under public/, provider-aws under releases/)
+    const ext = (e: Partial<GardenerExtensionConfig>) => ({ enabled: true, values: {}, ...e }) as GardenerExtensionConfig;
+    // THEN each chart reference is <repository>:<version> of its component
+    expect(extensionCharts('networking-calico', ext({}), DEFAULT_COMPONENT_VECTOR)).toStrictEqual({
+      chartRef: 'europe-docker.pkg.dev/gardener-project/public/charts/gardener/extensions/networking-calico:v1.59.0',
       admission: {
-        runtimeRef: 'registry.example.com/charts/extensions/admission-calico-runtime:v1.0.0',
-        applicationRef: 'registry.example.com/charts/extensions/admission-calico-application:v1.0.0',
+        runtimeRef: 'europe-docker.pkg.dev/gardener-project/public/charts/gardener/extensions/admission-calico-runtime:v1.59.0',
+        applicationRef: 'europe-docker.pkg.dev/gardener-project/public/charts/gardener/extensions/admission-calico-application:v1.59.0',
       },
     });
-    expect(extensionCharts('networking-calico', ext({ admission: false }), g).admission).toBeUndefined();
-    expect(extensionCharts('os-gardenlinux', ext({}), g).admission).toBeUndefined();
-    expect(extensionCharts('my-ext', ext({ repository: 'oci://mirror.example.com/x/my-ext' }), g)).toStrictEqual({ chartRef: 'mirror.example.com/x/my-ext:v1.0.0', admission: undefined });
+    expect(extensionCharts('provider-aws', ext({}), DEFAULT_COMPONENT_VECTOR).chartRef).toBe('europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions/provider-aws:v1.72.0');
+    expect(extensionCharts('networking-calico', ext({ admission: false }), DEFAULT_COMPONENT_VECTOR).admission).toBeUndefined();
+    expect(extensionCharts('os-gardenlinux', ext({}), DEFAULT_COMPONENT_VECTOR).admission).toBeUndefined();
+    // AND a resource tag wins over the component version
+    const v = parseComponentVector(
+      'components:\n- name: github.com/gardener/gardener\n  version: v1.146.4\n- name: github.com/gardener/gardener-extension-my-ext\n  version: v0.1.0\n  resources:\n    myExt:\n      helmChart:\n        repository: mirror.example.com/x/my-ext\n        tag: v0.1.0-patched\n',
+      'test',
+    );
+    expect(extensionCharts('my-ext', ext({}), v)).toStrictEqual({ chartRef: 'mirror.example.com/x/my-ext:v0.1.0-patched', admission: undefined });
     expect(ociPath('oci://a.example.com/b/')).toBe('a.example.com/b');
+    expect(splitChartRef('europe-docker.pkg.dev/gardener-project/releases/charts/gardener/operator:v1.146.4')).toStrictEqual({
+      repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts/gardener',
+      chart: 'operator',
+      version: 'v1.146.4',
+    });
   });
 
   test('HelmRepository names follow the URL', () => {

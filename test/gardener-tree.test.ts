@@ -19,11 +19,13 @@ import { encryptManifest } from '../lib/sops/file';
 import { inspectSopsFile, plaintextSecretProblems } from '../lib/sops/guard';
 import { Folder } from '../lib/tree/folder';
 import { renderTree, RenderedFile } from '../lib/tree/render';
-import { itIfShared, sharedPath } from './support/shared';
+import { hasShared, itIfShared, sharedPath } from './support/shared';
 
 const ROOT = path.resolve(__dirname, '..');
 const CRDS = sharedPath('crds');
-const testIfCrds = itIfShared('crds');
+/** The operator API of the pinned Gardener (v1.146.4): listed after CRDS, so its Garden and Extension CRDs win. */
+const GARDENER_CRDS = sharedPath('gardener', 'v1.146.4');
+const testIfCrds = hasShared('gardener', 'v1.146.4') ? itIfShared('crds') : itIfShared('gardener', 'v1.146.4');
 const EXAMPLE = path.join(ROOT, 'examples', 'gardener.yaml');
 const COMBINED = path.join(ROOT, 'examples', 'kommander-gardener.yaml');
 
@@ -81,46 +83,64 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(Object.fromEntries(files.map((f) => [f.path, f.content.toString()]))).toMatchSnapshot();
   });
 
-  test('synthesizes the three 23KE stages as Flux stages under gardener/, Kommander-free', () => {
+  test('synthesizes the 23KE stages as Flux stages under gardener/, Kommander-free, in flux-system', () => {
     const g = stageGraph(files);
     expect([...g.stages.keys()].sort()).toStrictEqual([
-      'cert-manager',
+      'flux-system',
       'gardener-configuration',
       'gardener-garden',
       'gardener-operator',
       'gardener-pre-gardener',
       'gardener-pre-gardener-resources',
       'gardener-virtual-garden',
-      'kommander-flux',
+      'gardener-virtual-garden-access',
+      'gardener-virtual-garden-rbac',
     ]);
     expect(files.some((f) => f.path.startsWith('kommander/'))).toBe(false);
+    expect(files.map((f) => f.path).join('\n')).not.toContain('kommander');
     for (const [name, s] of g.stages) {
-      if (name === 'kommander-flux') continue;
+      if (name === 'flux-system') continue;
       expect(s.path.startsWith('gardener/')).toBe(true);
       // Every stage waits for the health of what it applies.
       expect(s.spec.wait).toBe(true);
     }
+    // A Gardener-only tree keeps its Flux objects where `flux bootstrap` puts them.
+    const all = objects(files).map((o) => o.obj);
+    const fluxObjects = all.filter((o) => /toolkit\.fluxcd\.io/.test(o.apiVersion) || (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-base-values')));
+    expect(new Set(fluxObjects.map((o) => o.metadata.namespace))).toStrictEqual(new Set(['flux-system', 'garden']));
+    // Only the stages that apply into the virtual garden live in garden (their kubeconfig Secrets are there).
+    expect(fluxObjects.filter((o) => o.metadata.namespace === 'garden').map((o) => o.metadata.name).sort()).toStrictEqual(['gardener-virtual-garden', 'gardener-virtual-garden-rbac']);
+    // The namespace garden comes with the root Kustomization, before any stage.
+    expect(files.map((f) => f.path)).toContain('clusters/garden/namespace-garden.yaml');
   });
 
-  test('rolls out in 23KE order: CRD providers before their custom resources, the Garden after its prerequisites, the Gardenlet last', () => {
-    const { stageOf, after } = stageGraph(files);
+  test('installs only what the operator path consumes: no ingress-nginx, no cert-manager', () => {
+    const all = objects(files).map((o) => o.obj);
+    expect(all.filter((o) => o.kind === 'HelmRelease').map((r) => r.metadata.name).sort()).toStrictEqual(['cert-management', 'external-dns-management', 'gardener-operator']);
+    expect(all.some((o) => o.kind === 'Namespace' && ['ingress-nginx', 'cert-manager'].includes(o.metadata.name))).toBe(false);
+  });
+
+  test('each stage waits only on what it uses; CRD providers before their custom resources; the Gardenlet last', () => {
+    const { stages, stageOf, after } = stageGraph(files);
     const issuer = stageOf('Issuer', 'default-issuer');
     const dnsProvider = stageOf('DNSProvider', 'base-dns-provider');
+    const certificate = stageOf('Certificate', 'garden-ingress-wildcard');
     const garden = stageOf('Garden', 'example-landscape');
     const operator = stageOf('HelmRelease', 'gardener-operator');
     // cert-management before the Issuer; external-dns-management before the DNSProvider.
     expect(after(issuer, stageOf('HelmRelease', 'cert-management'))).toBe(true);
     expect(after(dnsProvider, stageOf('HelmRelease', 'external-dns-management'))).toBe(true);
-    // gardener-operator after cert-manager.
-    expect(after(operator, stageOf('HelmRelease', 'cert-manager'))).toBe(true);
-    // The Garden after the operator, the DNSProvider and ingress-nginx; the Extensions with it.
-    expect(after(garden, operator)).toBe(true);
-    expect(after(garden, dnsProvider)).toBe(true);
-    expect(after(garden, issuer)).toBe(true);
-    expect(after(garden, stageOf('HelmRelease', 'ingress-nginx'))).toBe(true);
+    // gardener-operator needs only its chart source and values.
+    expect(stages.get(operator)!.dependsOn).toStrictEqual(['gardener-configuration']);
+    // The Garden after the operator (its CRDs) and the trusted certificate it serves; the Extensions with it.
+    expect(stages.get(garden)!.dependsOn.sort()).toStrictEqual([certificate, operator].sort());
     expect(stageOf('Extension', 'provider-aws')).toBe(garden);
-    // The Gardenlet after the Garden.
-    expect(after(stageOf('Gardenlet', 'initial-seed'), garden)).toBe(true);
+    // Flux's access, then the Gardenlet, CloudProfiles and Projects in the virtual garden.
+    const vg = stageOf('Gardenlet', 'initial-seed');
+    expect(stages.get(vg)!.dependsOn.sort()).toStrictEqual(['gardener-virtual-garden-access', 'gardener-virtual-garden-rbac']);
+    expect(after(vg, garden)).toBe(true);
+    expect(stageOf('CloudProfile', 'aws')).toBe(vg);
+    expect(stageOf('Project', 'garden')).toBe(vg);
     // Custom resources are never in the stage of the release that brings their CRD.
     expect(issuer).not.toBe(stageOf('HelmRelease', 'cert-management'));
     expect(garden).not.toBe(operator);
@@ -130,7 +150,6 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     const { stageOf, after } = stageGraph(files);
     const all = objects(files).map((o) => o.obj);
     const releases = all.filter((o) => o.kind === 'HelmRelease');
-    expect(releases.map((r) => r.metadata.name).sort()).toStrictEqual(['cert-management', 'cert-manager', 'external-dns-management', 'gardener-operator', 'ingress-nginx']);
     for (const hr of releases) {
       const name = hr.metadata.name;
       const ns = hr.metadata.namespace;
@@ -165,13 +184,13 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
       dnsClass: 'base-dns-class',
       dnsNamespace: 'garden',
     });
-    expect(values('external-dns-management').configuration).toStrictEqual({ dnsClass: 'base-dns-class', identifier: 'example-landscape-base-dns' });
-    // gardener.values.ingress-nginx is merged over the synthesized values.
-    expect(values('ingress-nginx').controller.service).toStrictEqual({ externalTrafficPolicy: 'Local' });
-    expect(values('ingress-nginx').controller.ingressClassResource.name).toBe('nginx');
+    // external-dns-management v0.43.0 renders no identifier: none is set.
+    expect(values('external-dns-management').configuration).toStrictEqual({ dnsClass: 'base-dns-class' });
+    // gardener.values.gardener-operator is merged over the synthesized values.
+    expect(values('gardener-operator')).toStrictEqual({ replicaCount: 1, resources: { requests: { cpu: '100m' } } });
   });
 
-  test('the Garden, the Extensions and the Gardenlet carry the config', () => {
+  test('the Garden and the Extensions carry the config', () => {
     const all = objects(files).map((o) => o.obj);
     const garden = all.find((o) => o.kind === 'Garden')!;
     expect(garden.metadata).toStrictEqual({ name: 'example-landscape' });
@@ -181,36 +200,79 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(garden.spec.virtualCluster.etcd.main.backup.secretRef).toStrictEqual({ name: 'garden-backup-aws' });
     const exts = all.filter((o) => o.kind === 'Extension');
     expect(exts.map((e) => e.metadata.name)).toStrictEqual(['networking-calico', 'os-gardenlinux', 'provider-aws', 'shoot-cert-service', 'shoot-dns-service']);
-    // Only the extension serving the DNS type and the backup provider runs in the runtime cluster.
-    expect(exts.filter((e) => e.spec.deployment.extension.runtimeClusterValues !== undefined).map((e) => e.metadata.name)).toStrictEqual(['provider-aws']);
-    expect(exts.find((e) => e.metadata.name === 'shoot-dns-service')!.spec.deployment.admission.virtualCluster.helm.ociRepository.ref).toBe(
-      'europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions/shoot-dns-service-admission-application:v1.84.0',
-    );
+    // The extension serving the DNS type and the backup provider runs in the runtime cluster, and
+    // shoot-cert-service gets the runtime values its maintainers publish (controlplane-cert-service).
+    expect(exts.filter((e) => e.spec.deployment.extension.runtimeClusterValues !== undefined).map((e) => e.metadata.name)).toStrictEqual(['provider-aws', 'shoot-cert-service']);
     // Shoots get certificates from the landscape's ACME account unless the extension's values say otherwise.
     expect(exts.find((e) => e.metadata.name === 'shoot-cert-service')!.spec.deployment.extension.values).toStrictEqual({
       certificateConfig: { defaultIssuer: { name: 'garden', acme: { email: 'platform-team@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' } } },
     });
-    const gardenlet = all.find((o) => o.kind === 'Gardenlet')!;
-    expect(gardenlet.metadata).toStrictEqual({ name: 'initial-seed', namespace: 'garden' });
-    expect(gardenlet.spec.deployment.helm.ociRepository.ref).toBe('europe-docker.pkg.dev/gardener-project/releases/charts/gardener/gardenlet:v1.141.5');
-    expect(gardenlet.spec.config.seedConfig.spec.ingress).toStrictEqual({ domain: 'seed.garden.example.com', controller: { kind: 'nginx' } });
-    expect(gardenlet.spec.config.seedConfig.spec.networks.shootDefaults).toStrictEqual({ pods: '100.128.0.0/11', services: '100.80.0.0/13' });
     // Cluster-scoped objects have no namespace.
     for (const o of [garden, ...exts]) expect(o.metadata.namespace).toBeUndefined();
   });
 
-  test('the Gardenlet stage applies into the virtual garden with its kubeconfig Secret, read in the stage namespace', () => {
+  test('the trusted certificate: a wildcard for the runtime ingress domain from the Issuer, into the garden-cert Secret', () => {
+    const all = objects(files).map((o) => o.obj);
+    const certs = all.filter((o) => o.kind === 'Certificate' && o.apiVersion === 'cert.gardener.cloud/v1alpha1');
+    expect(certs).toHaveLength(1);
+    expect(certs[0].metadata).toStrictEqual({ name: 'garden-ingress-wildcard', namespace: 'garden', annotations: { 'cert.gardener.cloud/class': 'base-cert-class' } });
+    expect(certs[0].spec).toStrictEqual({
+      commonName: '*.ingress.garden.example.com',
+      dnsNames: ['*.ingress.garden.example.com'],
+      issuerRef: { name: 'default-issuer', namespace: 'garden' },
+      secretName: 'garden-ingress-wildcard-tls',
+      secretLabels: { 'gardener.cloud/role': 'garden-cert' },
+    });
+    // The Issuer it names exists in the tree.
+    expect(all.some((o) => o.kind === 'Issuer' && o.metadata.name === 'default-issuer' && o.metadata.namespace === 'garden')).toBe(true);
+  });
+
+  test('garden content: a CloudProfile per provider and the Projects, in the virtual garden', () => {
+    const all = objects(files).map((o) => o.obj);
+    const profiles = all.filter((o) => o.kind === 'CloudProfile');
+    expect(profiles.map((p) => [p.apiVersion, p.metadata.name, p.spec.type])).toStrictEqual([['core.gardener.cloud/v1beta1', 'aws', 'aws']]);
+    expect(profiles[0].spec.kubernetes.versions).toStrictEqual([{ version: '1.33.5' }, { version: '1.32.9' }]);
+    expect(profiles[0].spec.regions).toStrictEqual([{ name: 'eu-central-1', zones: [{ name: 'eu-central-1a' }, { name: 'eu-central-1b' }, { name: 'eu-central-1c' }] }]);
+    expect(profiles[0].spec.machineTypes[0]).toStrictEqual({ name: 'm5.large', cpu: '2', gpu: '0', memory: '8Gi', usable: true });
+    const projects = all.filter((o) => o.kind === 'Project');
+    expect(projects.map((p) => [p.metadata.name, p.spec.namespace])).toStrictEqual([['dev', 'garden-dev'], ['garden', 'garden']]);
+    expect(projects[0].spec.members).toStrictEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'platform-team@example.com', role: 'admin' }]);
+  });
+
+  test('the virtual-garden stages read Secrets the tree creates: a token-requestor Secret, and the operator\'s own access for the RBAC', () => {
     const { stages, stageOf } = stageGraph(files);
+    const all = objects(files).map((o) => o.obj);
     const s = stages.get(stageOf('Gardenlet', 'initial-seed'))!;
-    expect(s.spec.kubeConfig).toStrictEqual({ secretRef: { name: 'virtual-garden-kubeconfig', key: 'kubeconfig' } });
+    expect(s.spec.kubeConfig).toStrictEqual({ secretRef: { name: 'shoot-access-flux', key: 'kubeconfig' } });
     expect(s.spec.prune).toBe(false);
-    // The Issuer/DNSProvider and the Garden are gated on their real health, not on kstatus.
-    expect(stages.get('gardener-pre-gardener-resources')!.spec.healthCheckExprs.map((e: Obj) => e.kind)).toStrictEqual(['DNSProvider', 'Issuer']);
+    const vg = all.find((o) => o.kind === 'Kustomization' && o.metadata.name === 'gardener-virtual-garden')!;
+    // Flux reads spec.kubeConfig.secretRef in the Kustomization's own namespace: the Secret is there.
+    const secret = all.find((o) => o.kind === 'Secret' && o.metadata.name === 'shoot-access-flux')!;
+    expect(secret.metadata.namespace).toBe(vg.metadata.namespace);
+    expect(secret.metadata.labels).toStrictEqual({ 'resources.gardener.cloud/purpose': 'token-requestor', 'resources.gardener.cloud/class': 'shoot' });
+    expect(secret.metadata.annotations['serviceaccount.resources.gardener.cloud/name']).toBe('flux');
+    expect(secret.metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
+    expect(Object.keys(secret.stringData)).toStrictEqual(['kubeconfig']);
+    const kc = YAML.parse(secret.stringData.kubeconfig);
+    expect(kc.clusters[0].cluster).toStrictEqual({ server: 'https://virtual-garden-kube-apiserver.garden.svc.cluster.local' });
+    expect(kc.users).toStrictEqual([{ name: 'flux' }]);
+    // It is applied by a stage that the virtual-garden stage waits for, healthy once the token is in.
+    const access = stageOf('Secret', 'shoot-access-flux');
+    expect(s.dependsOn).toContain(access);
+    expect(stages.get(access)!.spec.healthCheckExprs[0].current).toContain('token-renew-timestamp');
+    // The ServiceAccount gets its rights in the virtual garden through the RBAC stage.
+    const rbac = stages.get('gardener-virtual-garden-rbac')!;
+    expect(rbac.spec.kubeConfig).toStrictEqual({ secretRef: { name: 'gardener-internal', key: 'kubeconfig' } });
+    const crb = all.find((o) => o.kind === 'ClusterRoleBinding')!;
+    expect(crb.subjects).toStrictEqual([{ kind: 'ServiceAccount', name: 'flux', namespace: 'kube-system' }]);
+    expect(stageOf('ClusterRoleBinding', crb.metadata.name)).toBe('gardener-virtual-garden-rbac');
+    // The Issuer/DNSProvider/Certificate and the Garden are gated on their real health, not on kstatus.
+    expect(stages.get('gardener-pre-gardener-resources')!.spec.healthCheckExprs.map((e: Obj) => e.kind)).toStrictEqual(['DNSProvider', 'Issuer', 'Certificate']);
     expect(stages.get('gardener-garden')!.spec.healthCheckExprs[0].current).toContain("status.lastOperation.state == 'Succeeded'");
   });
 
-  testIfCrds('every custom resource is valid against ../shared/crds (strict: unknown fields are errors)', () => {
-    const registry = SchemaRegistry.fromPaths([CRDS]);
+  testIfCrds('every custom resource is valid against ../shared/crds and the v1.146.4 operator CRDs (strict: unknown fields are errors)', () => {
+    const registry = SchemaRegistry.fromPaths([CRDS, GARDENER_CRDS]);
     const checked: string[] = [];
     for (const { file, obj } of objects(files)) {
       const r = registry.validate(obj);
@@ -218,21 +280,17 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
       expect({ file, result: r }).toStrictEqual({ file, result: { status: 'ok' } });
       checked.push(obj.kind);
     }
-    for (const kind of ['Issuer', 'DNSProvider', 'Garden', 'Extension', 'Gardenlet', 'HelmRelease', 'HelmRepository', 'Kustomization']) expect(checked).toContain(kind);
+    for (const kind of ['Issuer', 'DNSProvider', 'Certificate', 'Garden', 'Extension', 'Gardenlet', 'HelmRelease', 'HelmRepository', 'Kustomization']) expect(checked).toContain(kind);
   });
 
-  testIfCrds('passes the offline tree check (the Gardenlet API is served by the virtual garden, not a CRD)', () => {
-    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
-      crdDirs: [CRDS],
-      externalCrds: ['seedmanagement.gardener.cloud'],
-      external: ['Secret/*/sops-age'],
-    });
+  testIfCrds('passes the offline tree check with the declarations the config implies (gardener-apiserver APIs, the operator\'s access Secret)', () => {
+    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...checkDeclarations(loadConfig(EXAMPLE)) });
     expect(findings).toStrictEqual([]);
   });
 
-  test('no clear-text credentials: no Secret is synthesized, credentials appear only as references', () => {
+  test('no clear-text credentials: the only Secret is the credential-less token-requestor one, credentials appear only as references', () => {
     const all = objects(files).map((o) => o.obj);
-    expect(all.filter((o) => o.kind === 'Secret')).toStrictEqual([]);
+    expect(all.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toStrictEqual(['shoot-access-flux']);
     for (const o of all) expect(plaintextSecretProblems(o)).toStrictEqual([]);
     const text = files.map((f) => f.content.toString()).join('\n');
     expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|aws_secret_access_key|secretAccessKey:|password:|hmacKey:/i);
@@ -240,13 +298,28 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
     expect(text).toContain('name: garden-dns-aws-route53');
   });
 
-  test('BOOTSTRAP.md lists the referenced Secrets and the virtual garden kubeconfig, and no Kommander namespace', () => {
+  test('BOOTSTRAP.md lists the referenced Secrets and the network-policy labels, no hand-made kubeconfig, no Kommander namespace', () => {
     const boot = files.find((f) => f.path === 'BOOTSTRAP.md')!.content.toString();
     expect(boot).toContain('## 6. The Gardener landscape');
     expect(boot).toContain('- `garden/garden-dns-aws-route53`: DNS provider credentials');
-    expect(boot).toContain('kubectl -n kommander-flux create secret generic virtual-garden-kubeconfig --from-file=kubeconfig=');
-    expect(boot).not.toContain('namespace kommander\n');
-    expect(boot).not.toMatch(/kubectl -n kommander create/);
+    expect(boot).toContain('kubectl label namespace flux-system networking.gardener.cloud/access-target-apiserver=allowed');
+    expect(boot).toContain('networking.resources.gardener.cloud/to-garden-virtual-garden-kube-apiserver-tcp-443');
+    expect(boot).toContain('flux bootstrap git --url=https://git.example.com/platform/garden.git --branch=main \\\n  --namespace=flux-system');
+    expect(boot).not.toMatch(/virtual-garden-kubeconfig|--from-file=kubeconfig/);
+    // Nothing is decrypted in namespace garden here (the credentials are referenced by name).
+    expect(boot).not.toContain('kubectl -n garden create secret generic sops-age');
+    expect(boot).not.toContain('kommander');
+    // It links only to documents that exist.
+    for (const m of boot.matchAll(/\b(docs\/[\w.-]+\.md)/g)) expect(fs.existsSync(path.join(ROOT, m[1]))).toBe(true);
+  });
+
+  test('the README and docs/gardener.md link only to documents that exist', () => {
+    for (const doc of ['README.md', 'docs/gardener.md']) {
+      const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+      const links = [...text.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)].map((m) => path.resolve(path.dirname(path.join(ROOT, doc)), m[1]));
+      const mentioned = [...text.matchAll(/(?<![\w/.-])(docs\/[\w.-]+\.md)\b/g)].map((m) => path.join(ROOT, m[1]));
+      for (const f of [...links, ...mentioned]) expect({ doc, f, exists: fs.existsSync(f) }).toStrictEqual({ doc, f, exists: true });
+    }
   });
 
   test('is deterministic', () => {
@@ -274,22 +347,17 @@ describe('Kommander and Gardener in one repository (examples/kommander-gardener.
     const urls = all.filter((o) => o.kind === 'HelmRepository').map((o) => String(o.spec.url).replace(/^\$\{helmMirrorURL:=(.*)\}$/, '$1').replace(/\/+$/, ''));
     expect(urls.filter((u, i) => urls.indexOf(u) !== i)).toStrictEqual([]);
     expect(files.filter((f) => f.path === '.sops.yaml' || f.path === 'BOOTSTRAP.md').length).toBeLessThanOrEqual(2);
-    const declared = checkDeclarations(loadConfig(COMBINED));
-    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
-      crdDirs: [CRDS],
-      crdFiles: declared.crdFiles,
-      externalCrds: declared.externalCrds,
-      external: ['Secret/*/sops-age', ...declared.external],
-    });
+    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...checkDeclarations(loadConfig(COMBINED)) });
     expect(findings).toStrictEqual([]);
   });
 
-  test("gardener-operator waits for the Kommander tree's Root CA stage (cert-manager serving)", () => {
-    const { stages, stageOf, after } = stageGraph(synthesized);
-    expect(stageOf('Certificate', 'kommander-ca')).toBe('kommander-root-ca');
-    expect(stages.get('kommander-root-ca')!.path).toBe('kommander/root-ca');
-    expect(after(stageOf('HelmRelease', 'gardener-operator'), 'kommander-root-ca')).toBe(true);
-    expect(files.some((f) => f.path.startsWith('gardener/cert-manager/'))).toBe(false);
+  test('the landscape shares the Kommander Flux namespace, and waits on no Kommander stage', () => {
+    const { stages } = stageGraph(synthesized);
+    const all = objects(synthesized).map((o) => o.obj);
+    const gardenerStages = all.filter((o) => o.kind === 'Kustomization' && o.metadata.name.startsWith('gardener-'));
+    expect(new Set(gardenerStages.map((o) => o.metadata.namespace))).toStrictEqual(new Set(['kommander-flux', 'garden']));
+    expect(all.some((o) => /toolkit\.fluxcd\.io/.test(o.apiVersion) && o.metadata.namespace === 'flux-system')).toBe(false);
+    for (const o of gardenerStages) for (const d of stages.get(o.metadata.name)!.dependsOn) expect(d.startsWith('gardener-')).toBe(true);
   });
 
   test('adding the landscape leaves every Kommander file as it was', () => {
@@ -308,7 +376,6 @@ describe('credentials committed with SOPS', () => {
   let dir: string;
   let files: RenderedFile[];
   let dnsFile: string;
-  let kubeconfigFile: string;
   let recipient: string;
 
   beforeAll(async () => {
@@ -323,7 +390,6 @@ describe('credentials committed with SOPS', () => {
       return text;
     };
     dnsFile = await write('garden', 'dns-route53', { accessKeyID: 'AKIAEXAMPLEEXAMPLE12', secretAccessKey: 'not-a-real-secret-value' });
-    kubeconfigFile = await write('kommander-flux', 'virtual-garden-kubeconfig', { kubeconfig: 'apiVersion: v1\nkind: Config\n' });
     await write('garden', 'eab-key', { hmacKey: 'c2VjcmV0LW1hYy1rZXk' });
     const raw = YAML.parse(fs.readFileSync(EXAMPLE, 'utf8'));
     raw.sops.ageRecipients = [kp.recipient];
@@ -339,7 +405,6 @@ describe('credentials committed with SOPS', () => {
 
   test('copies the encrypted files byte for byte into the stages that apply them, with decryption on', () => {
     expect(content('gardener/configuration/secret-garden-dns-route53.sops.yaml')).toBe(dnsFile);
-    expect(content('gardener/configuration/secret-kommander-flux-virtual-garden-kubeconfig.sops.yaml')).toBe(kubeconfigFile);
     expect(content('gardener/configuration/secret-garden-eab-key.sops.yaml')).toBeDefined();
     // The seed reads the DNS credentials in the virtual garden: a second copy, applied there.
     expect(content('gardener/virtual-garden/secret-garden-dns-route53.sops.yaml')).toBe(dnsFile);
@@ -348,15 +413,14 @@ describe('credentials committed with SOPS', () => {
       expect(stages.get(s)!.spec.decryption).toStrictEqual({ provider: 'sops', secretRef: { name: 'sops-age' } });
     }
     expect(stages.get('gardener-pre-gardener')!.spec.decryption).toBeUndefined();
+    // The virtual-garden stage lives in garden: BOOTSTRAP.md puts the age identity there too.
+    expect(stages.get('gardener-virtual-garden')!.spec.kubeConfig.secretRef.name).toBe('shoot-access-flux');
+    expect(content('BOOTSTRAP.md')).toContain('kubectl -n garden create secret generic sops-age --from-file=age.agekey=./age.agekey');
     expect(YAML.parse(content('gardener/configuration/kustomization.yaml')!).resources).toContain('secret-garden-dns-route53.sops.yaml');
   });
 
   testIfCrds('the offline tree check sees the two copies as one object (it does not model spec.kubeConfig clusters yet)', () => {
-    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), {
-      crdDirs: [CRDS],
-      externalCrds: ['seedmanagement.gardener.cloud'],
-      external: ['Secret/*/sops-age'],
-    });
+    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...checkDeclarations(loadConfig(path.join(dir, 'platform.yaml'))) });
     // One Secret per cluster: the base cluster (gardener-configuration) and the virtual garden
     // (gardener-virtual-garden applies with spec.kubeConfig). The check reports it until it models
     // remote stages; nothing else is found.
@@ -374,7 +438,7 @@ describe('credentials committed with SOPS', () => {
     const text = files.map((f) => f.content.toString()).join('\n');
     for (const secret of ['AKIAEXAMPLEEXAMPLE12', 'not-a-real-secret-value', 'c2VjcmV0LW1hYy1rZXk']) expect(text).not.toContain(secret);
     const copies = files.filter((x) => x.path.startsWith('gardener/') && x.path.endsWith('.sops.yaml'));
-    expect(copies).toHaveLength(4);
+    expect(copies).toHaveLength(3);
     for (const f of copies) expect(inspectSopsFile(f.path, f.content.toString(), [recipient]).problems).toStrictEqual([]);
     for (const { obj } of objects(files)) expect(plaintextSecretProblems(obj)).toStrictEqual([]);
   });
@@ -395,7 +459,7 @@ describe('the gardener stage module', () => {
     const charts: GardenerStageModule = {
       mode: 'charts',
       build: (_scope, ctx) => {
-        const s = ctx.stage('gardener', 'chart-based virtual garden', { dependsOn: [ctx.stages.preGardenerResources, ctx.stages.certManager] });
+        const s = ctx.stage('gardener', 'chart-based virtual garden', { dependsOn: [ctx.stages.configuration, ...(ctx.stages.preGardenerResources ? [ctx.stages.preGardenerResources] : [])] });
         ctx.helmRelease(s, { component: 'gardener-controlplane', repository: 'https://charts.example.com', chart: 'controlplane', version: '1.86.0', targetNamespace: 'garden', values: {} });
         return { stages: { gardener: s } };
       },
@@ -405,7 +469,7 @@ describe('the gardener stage module', () => {
     const chartBased = build(charts);
     // THEN the stages before the gardener stage are the same files
     const before = (fs_: RenderedFile[]) =>
-      fs_.filter((f) => /^gardener\/(configuration|cert-manager|pre-gardener|pre-gardener-resources)\//.test(f.path) && !f.path.includes('base-values') && !f.path.includes('helmrepository') && !f.path.endsWith('/kustomization.yaml'));
+      fs_.filter((f) => /^gardener\/(configuration|pre-gardener|pre-gardener-resources)\//.test(f.path) && !f.path.includes('base-values') && !f.path.includes('helmrepository') && !f.path.endsWith('/kustomization.yaml'));
     expect(before(chartBased).map((f) => [f.path, f.content.toString()])).toStrictEqual(before(operator).map((f) => [f.path, f.content.toString()]));
     // AND the module's release got its base values and source in the configuration stage
     expect(chartBased.some((f) => f.path === 'gardener/configuration/configmap-gardener-controlplane-base-values.yaml')).toBe(true);
@@ -423,6 +487,6 @@ describe('the gardener stage module', () => {
     raw.gardener.enabled = false;
     const files = synthesize(parseConfig(raw, path.dirname(EXAMPLE)));
     expect(files.some((f) => f.path.startsWith('gardener/'))).toBe(false);
-    expect(files.map((f) => f.path)).toContain('clusters/garden/gitrepository-kommander-flux.yaml');
+    expect(files.map((f) => f.path)).toContain('clusters/garden/gitrepository-flux-system.yaml');
   });
 });

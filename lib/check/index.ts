@@ -71,7 +71,7 @@ export function configKeyOf(model: TreeModel, f: Finding, index = objectIndex(mo
   }
   if (kind === 'ConfigMap' && name.endsWith('-overrides') && f.file.includes('appdeployments/')) return `apps.${name.slice(0, -'-overrides'.length)}.values`;
   if (kind === 'GitRepository' && f.file.includes('/catalogs/')) return `catalog.repositories[name=${name}]`;
-  if (kind === 'Extension' && group === 'operator.gardener.cloud') return f.rule === 'component-version' ? `gardener.extensions.${name}.version` : `gardener.extensions.${name}`;
+  if (kind === 'Extension' && group === 'operator.gardener.cloud') return f.rule === 'component-version' ? 'gardener.componentVector' : `gardener.extensions.${name}`;
   if (kind === 'GitRepository' && model.roots.some((r) => model.stages.get(r)?.sourceRef?.name === name)) return 'git.url';
   return undefined;
 }

@@ -37,6 +37,10 @@ export interface GardenerDomainsConfig {
   readonly dashboard: string;
   /** Ingress domain of the first seed (the base cluster as seed). @default seed.<base> */
   readonly seedIngress: string;
+  /** Internal domain of the seed (`Seed` `.spec.dns.internal`). @default internal.<base> */
+  readonly internal: string;
+  /** Default domain of shoots (`Seed` `.spec.dns.defaults`). @default shoot.<base> */
+  readonly shoots: string;
 }
 
 /** The DNS provider every DNS record of the landscape is created with. */
@@ -100,12 +104,41 @@ export interface GardenerVirtualGardenConfig {
   readonly highAvailability: boolean;
   /** Deploy the Gardener dashboard. @default true */
   readonly dashboard: boolean;
-  /**
-   * Secret (Flux namespace, key `kubeconfig`) with a kubeconfig for the virtual garden: the stage
-   * that applies the Gardenlet uses it. SOPS-encrypted under `secrets/` or created out of band.
-   * @default virtual-garden-kubeconfig
-   */
-  readonly kubeconfigSecret: string;
+  /** OpenID Connect for the virtual garden API server and the dashboard. @default - none */
+  readonly oidc?: GardenerOidcConfig;
+}
+
+export interface GardenerOidcConfig {
+  readonly issuerURL: string;
+  readonly clientID: string;
+  /** @default email */
+  readonly usernameClaim: string;
+  /** @default groups */
+  readonly groupsClaim: string;
+  /** The dashboard's client secret (namespace garden, data key `client_secret`). */
+  readonly clientSecret: CredentialsRef;
+}
+
+/** A CloudProfile of the virtual garden. */
+export interface GardenerCloudProfileConfig {
+  readonly type: string;
+  readonly kubernetesVersions: readonly string[];
+  readonly machineImages: readonly { readonly name: string; readonly versions: readonly string[] }[];
+  readonly machineTypes: readonly { readonly name: string; readonly cpu: string; readonly gpu: string; readonly memory: string; readonly usable: boolean }[];
+  readonly regions: readonly { readonly name: string; readonly zones: readonly string[] }[];
+  /** @default - none */
+  readonly providerConfig?: GardenerValues;
+}
+
+/** A Project of the virtual garden. */
+export interface GardenerProjectConfig {
+  /** @default garden-<name> */
+  readonly namespace?: string;
+  /** @default - none */
+  readonly description?: string;
+  /** @default - the creator */
+  readonly owner?: string;
+  readonly members: readonly { readonly kind: 'User' | 'Group'; readonly name: string; readonly role: string }[];
 }
 
 export interface GardenerSeedConfig {
@@ -115,6 +148,8 @@ export interface GardenerSeedConfig {
   readonly shootDefaults?: { readonly pods: string; readonly services: string };
   /** Seed is visible to the scheduler. @default true */
   readonly schedulingVisible: boolean;
+  /** Taint `seed.gardener.cloud/protected` (only `garden`-project shoots). @default false */
+  readonly protected: boolean;
 }
 
 /** A resource an extension serves (`Extension.spec.resources[]`). */
@@ -130,11 +165,9 @@ export interface GardenerExtensionResource {
 export interface GardenerExtensionConfig {
   /** @default true */
   readonly enabled: boolean;
-  /** Chart version (OCI tag), e.g. `v1.74.0`. */
-  readonly version: string;
-  /** OCI repository of the extension chart (without tag). @default <charts.extensions.repository>/<name> */
-  readonly repository?: string;
-  /** Deploy the extension's admission charts (`admission-…-runtime/application`). @default - built-in per extension */
+  /** Cluster types its `Extension`-kind resources are auto-enabled for. @default - the maintainers' example */
+  readonly autoEnable?: readonly string[];
+  /** Deploy the extension's admission charts (from the vector). @default - true when the vector pins them */
   readonly admission?: boolean;
   /** Resources it serves. @default - built-in for known extensions, required otherwise */
   readonly resources?: readonly GardenerExtensionResource[];
@@ -148,25 +181,6 @@ export interface GardenerExtensionConfig {
   readonly runtimeClusterValues?: GardenerValues;
 }
 
-/** A Helm chart source: repository URL (http(s) or oci), chart name and exact version. */
-export interface GardenerChartConfig {
-  readonly repository: string;
-  readonly chart: string;
-  readonly version: string;
-}
-
-export interface GardenerChartsConfig {
-  /** Used only without the Kommander tree (which then shares its own cert-manager). */
-  readonly 'cert-manager': GardenerChartConfig;
-  readonly 'cert-management': GardenerChartConfig;
-  readonly 'external-dns-management': GardenerChartConfig;
-  readonly 'ingress-nginx': GardenerChartConfig;
-  /** The Gardener release: chart `operator` (gardener-operator) and chart `gardenlet` in the same repository. */
-  readonly gardener: { readonly repository: string; readonly version: string };
-  /** OCI prefix of the extension charts. */
-  readonly extensions: { readonly repository: string };
-}
-
 export interface GardenerBackupsConfig {
   /** Backup provider (an extension's BackupBucket type), e.g. `aws`. */
   readonly provider: string;
@@ -178,7 +192,7 @@ export interface GardenerBackupsConfig {
 }
 
 /** Component ids with a HelmRelease (values overrides, `valuesFrom` slots). */
-export type GardenerComponent = 'cert-manager' | 'cert-management' | 'external-dns-management' | 'ingress-nginx' | 'gardener-operator';
+export type GardenerComponent = 'cert-management' | 'external-dns-management' | 'gardener-operator';
 
 /** The `gardener:` section. */
 export interface GardenerConfig {
@@ -186,19 +200,25 @@ export interface GardenerConfig {
   readonly enabled: boolean;
   /** Which gardener stage module builds the `gardener` stage. @default operator */
   readonly mode: 'operator';
+  /** gardener-landscape-kit component vector file (relative to the config file). @default - the built-in vector */
+  readonly componentVector?: string;
   /** Landscape name: the `Garden` object's name. */
   readonly name: string;
   /** Gardener cluster identity. @default <name> */
   readonly clusterIdentity: string;
   readonly domains: GardenerDomainsConfig;
   readonly dns: GardenerDnsConfig;
-  readonly issuer: GardenerIssuerConfig;
+  /** @default - none (no cert-management, self-signed runtime certificates) */
+  readonly issuer?: GardenerIssuerConfig;
   readonly baseCluster: GardenerBaseClusterConfig;
   readonly virtualGarden: GardenerVirtualGardenConfig;
   readonly seed: GardenerSeedConfig;
   /** Extensions by name. @default {} */
   readonly extensions: { readonly [name: string]: GardenerExtensionConfig };
-  readonly charts: GardenerChartsConfig;
+  /** CloudProfiles by name. @default {} */
+  readonly cloudProfiles: { readonly [name: string]: GardenerCloudProfileConfig };
+  /** Projects by name. @default {garden: {namespace: garden}} */
+  readonly projects: { readonly [name: string]: GardenerProjectConfig };
   /** etcd and seed backups. @default - none */
   readonly backups?: GardenerBackupsConfig;
   /** Values deep-merged into each component's synthesized base values. @default {} */

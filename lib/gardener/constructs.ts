@@ -10,6 +10,7 @@ import * as dns from '../../imports/dns.gardener.cloud';
 import * as op from '../../imports/operator.gardener.cloud';
 import { assertName, assertNamespace, ObjectRef } from '../flux/common';
 import { Gardenlet, SeedSpec } from './api/seedmanagement';
+import { ExtensionResource } from './defaults';
 import { cidrsOverlap } from './validate';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s.]+$/;
@@ -142,7 +143,11 @@ export interface GardenExtensionProps {
   readonly chartRef: string;
   /** OCI references of the admission charts. @default - no admission */
   readonly admission?: { readonly runtimeRef: string; readonly applicationRef: string };
-  readonly resources: readonly { readonly kind: string; readonly type: string; readonly autoEnable?: readonly string[]; readonly clusterCompatibility?: readonly string[] }[];
+  readonly resources: readonly ExtensionResource[];
+  /** `security.gardener.cloud/pod-security-enforce` of its namespaces. @default - none */
+  readonly podSecurityEnforce?: string;
+  /** `deployment.extension.policy`. @default - none (OnDemand) */
+  readonly policy?: string;
   /** ControllerDeployment values. @default {} (omitted) */
   readonly values?: { readonly [key: string]: unknown };
   /** Values of the runtime-cluster deployment; set to deploy it there. @default - not deployed in the runtime cluster */
@@ -168,7 +173,7 @@ export class GardenExtension extends Construct {
     this.name = props.name;
     const values = props.values && Object.keys(props.values).length ? props.values : undefined;
     this.resource = new op.Extension(this, 'Resource', {
-      metadata: { name: props.name },
+      metadata: { name: props.name, annotations: props.podSecurityEnforce ? { 'security.gardener.cloud/pod-security-enforce': props.podSecurityEnforce } : undefined },
       spec: {
         deployment: {
           extension: {
@@ -176,6 +181,7 @@ export class GardenExtension extends Construct {
             values,
             runtimeClusterValues: props.runtimeClusterValues,
             injectGardenKubeconfig: props.injectGardenKubeconfig || undefined,
+            policy: props.policy,
           },
           admission: props.admission
             ? {
@@ -189,6 +195,8 @@ export class GardenExtension extends Construct {
           type: r.type,
           autoEnable: r.autoEnable?.length ? [...r.autoEnable] : undefined,
           clusterCompatibility: r.clusterCompatibility?.length ? [...r.clusterCompatibility] : undefined,
+          workerlessSupported: r.workerlessSupported,
+          lifecycle: r.lifecycle ? { ...r.lifecycle } : undefined,
         })),
       },
     });
@@ -223,6 +231,12 @@ export interface GardenProps {
     readonly dashboard?: { readonly domain?: string };
     /** etcd backup (Secret in namespace garden of the runtime cluster). @default - none */
     readonly backup?: { readonly provider: string; readonly region: string; readonly bucketName?: string; readonly secretName: string };
+    /**
+     * OIDC: the structured authentication ConfigMap of the virtual API server (namespace garden,
+     * key `config.yaml`) and the dashboard's client Secret (keys `client_id`, `client_secret`).
+     * @default - none
+     */
+    readonly oidc?: { readonly authenticationConfigMap: string; readonly issuerURL: string; readonly clientID: string; readonly dashboardSecretName: string };
   };
 }
 
@@ -281,9 +295,17 @@ export class Garden extends Construct {
             : undefined,
           gardener: {
             clusterIdentity: props.clusterIdentity,
-            gardenerDashboard: v.dashboard ? { domain: v.dashboard.domain ? { name: v.dashboard.domain, provider } : undefined } : undefined,
+            gardenerDashboard: v.dashboard
+              ? {
+                domain: v.dashboard.domain ? { name: v.dashboard.domain, provider } : undefined,
+                oidcConfig: v.oidc ? { issuerUrl: v.oidc.issuerURL, clientIdPublic: v.oidc.clientID, secretRef: { name: v.oidc.dashboardSecretName } } : undefined,
+              }
+              : undefined,
           },
-          kubernetes: { version: v.kubernetesVersion },
+          kubernetes: {
+            version: v.kubernetesVersion,
+            kubeApiServer: v.oidc ? { structuredAuthentication: { configMapName: v.oidc.authenticationConfigMap } } : undefined,
+          },
           maintenance: { timeWindow: { begin: v.maintenance.begin, end: v.maintenance.end } },
           networking: { services: [v.servicesCidr] },
         },

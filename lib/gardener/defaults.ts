@@ -1,16 +1,12 @@
 /**
  * Built-in facts of the Gardener landscape: fixed object names (kept permanent: renaming a
- * HelmRelease or a Secret is a migration, see 23ke.md §5), pinned chart versions and the catalog
- * of well-known extensions. Imports only the config's built-in defaults (which import nothing),
- * so the config schema can use it without an import cycle.
+ * HelmRelease or a Secret is a migration, see 23ke.md §5) and the catalog of extensions as their
+ * maintainers publish them. Versions are not here: they come from the component vector
+ * (`vector.ts`). Imports nothing, so the config schema can use it without an import cycle.
  */
-import { CORE_APPS } from '../config/defaults';
 
 /** Namespace of Gardener's runtime components, the Issuer, the DNSProvider and their Secrets. */
 export const GARDEN_NAMESPACE = 'garden';
-/** Namespace of the landscape's ingress-nginx. */
-export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
-
 /** cert-management and external-dns-management only act on objects of their class (23KE's names). */
 export const CERT_CLASS = 'base-cert-class';
 export const DNS_CLASS = 'base-dns-class';
@@ -29,25 +25,7 @@ export const GARDENER_DEFAULTS = {
   virtualServicesCidr: '100.64.0.0/13',
   maintenanceBegin: '220000+0000',
   maintenanceEnd: '230000+0000',
-  kubeconfigSecret: 'virtual-garden-kubeconfig',
   seedName: 'initial-seed',
-} as const;
-
-const CERT_MANAGER_VERSION = `v${CORE_APPS.find((a) => a.id === 'cert-manager')!.version}`;
-
-/** Pinned chart sources. A bump is a reviewable diff of the config or of this table. */
-export const GARDENER_CHARTS = {
-  // The same cert-manager release as the Kommander tree's.
-  'cert-manager': { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: CERT_MANAGER_VERSION },
-  'cert-management': { repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts', chart: 'cert-controller-manager', version: 'v0.27.0' },
-  'external-dns-management': {
-    repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts',
-    chart: 'dns-controller-manager',
-    version: 'v0.43.0',
-  },
-  'ingress-nginx': { repository: 'https://kubernetes.github.io/ingress-nginx', chart: 'ingress-nginx', version: '4.13.3' },
-  gardener: { repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts/gardener', version: 'v1.141.5' },
-  extensions: { repository: 'oci://europe-docker.pkg.dev/gardener-project/releases/charts/gardener/extensions' },
 } as const;
 
 /** DNS provider types both external-dns-management and Gardener's DNSRecord extensions know. */
@@ -65,46 +43,77 @@ export const DNS_PROVIDER_TYPES = [
   'rfc2136',
 ] as const;
 
-/** A well-known extension: what it serves and how its charts are named. */
+/** A resource an extension serves (`Extension` `.spec.resources[]` of operator.gardener.cloud/v1alpha1). */
+export interface ExtensionResource {
+  readonly kind: string;
+  readonly type: string;
+  readonly autoEnable?: readonly string[];
+  readonly clusterCompatibility?: readonly string[];
+  readonly workerlessSupported?: boolean;
+  readonly lifecycle?: { readonly reconcile?: string; readonly delete?: string; readonly migrate?: string };
+}
+
+/** An extension as its maintainers publish it (`example/extension.yaml` of its repository). */
 export interface KnownExtension {
-  readonly resources: readonly { readonly kind: string; readonly type: string; readonly clusterCompatibility?: readonly string[] }[];
-  /** Prefix of its admission charts (`<prefix>-runtime`, `<prefix>-application`). @default - no admission */
-  readonly admission?: string;
+  /** Where the facts are from: `<repository> example/extension.yaml @ <tag>`. */
+  readonly source: string;
+  readonly resources: readonly ExtensionResource[];
+  /** `security.gardener.cloud/pod-security-enforce` (the PSA level of its namespaces). @default - none */
+  readonly podSecurityEnforce?: 'privileged' | 'baseline' | 'restricted';
   /** Inject a garden kubeconfig into its deployment. @default false */
   readonly injectGardenKubeconfig?: boolean;
+  /** `deployment.extension.policy`. @default - none (OnDemand) */
+  readonly policy?: 'Always' | 'AlwaysExceptNoShoots' | 'OnDemand';
+  /** The extension also runs in the runtime cluster (it serves a `garden`-compatible resource). @default false */
+  readonly runtime?: boolean;
 }
 
-function provider(type: string, dns: readonly string[]): KnownExtension {
-  return {
-    resources: [
-      ...['BackupBucket', 'BackupEntry', 'Bastion', 'ControlPlane'].map((kind) => ({ kind, type })),
-      ...dns.map((t) => ({ kind: 'DNSRecord', type: t })),
-      ...['Infrastructure', 'Worker'].map((kind) => ({ kind, type })),
-    ],
-    admission: `admission-${type}`,
-    injectGardenKubeconfig: true,
-  };
-}
-
-/** Extensions whose resources and admission charts are built in (others declare `resources`). */
+/**
+ * The extensions whose Extension object is built in, each as published at the version the
+ * default vector pins (gardener-landscape-kit v0.3.0). Read at those tags (../shared/gardener/extensions/
+ * for provider-aws, networking-calico, os-gardenlinux; the repositories at the tag for the two shoot
+ * services). Other extensions declare `resources` in the config.
+ */
 export const KNOWN_EXTENSIONS: { readonly [name: string]: KnownExtension } = {
-  'provider-alicloud': provider('alicloud', ['alicloud-dns']),
-  'provider-aws': provider('aws', ['aws-route53']),
-  'provider-azure': provider('azure', ['azure-dns', 'azure-private-dns']),
-  'provider-gcp': provider('gcp', ['google-clouddns']),
-  'provider-openstack': provider('openstack', ['openstack-designate']),
-  'networking-calico': { resources: [{ kind: 'Network', type: 'calico' }], admission: 'admission-calico' },
-  'networking-cilium': { resources: [{ kind: 'Network', type: 'cilium' }], admission: 'admission-cilium' },
-  'os-gardenlinux': {
+  'provider-aws': {
+    source: 'gardener-extension-provider-aws example/extension.yaml @ v1.72.0',
+    podSecurityEnforce: 'privileged',
+    injectGardenKubeconfig: true,
     resources: [
-      { kind: 'OperatingSystemConfig', type: 'gardenlinux' },
-      { kind: 'OperatingSystemConfig', type: 'memoryone-gardenlinux' },
+      ...['BackupBucket', 'BackupEntry', 'Bastion', 'ControlPlane'].map((kind) => ({ kind, type: 'aws' })),
+      { kind: 'DNSRecord', type: 'aws-route53' },
+      ...['Infrastructure', 'Worker'].map((kind) => ({ kind, type: 'aws' })),
     ],
   },
-  'os-ubuntu': { resources: [{ kind: 'OperatingSystemConfig', type: 'ubuntu' }] },
-  'shoot-cert-service': { resources: [{ kind: 'Extension', type: 'shoot-cert-service', clusterCompatibility: ['shoot'] }], injectGardenKubeconfig: true },
+  'networking-calico': {
+    source: 'gardener-extension-networking-calico example/extension.yaml @ v1.59.0',
+    podSecurityEnforce: 'baseline',
+    resources: [{ kind: 'Network', type: 'calico' }],
+  },
+  'os-gardenlinux': {
+    source: 'gardener-extension-os-gardenlinux example/extension.yaml @ v0.44.0',
+    podSecurityEnforce: 'baseline',
+    resources: ['gardenlinux', 'gardenlinux-fips', 'memoryone-gardenlinux'].map((type) => ({ kind: 'OperatingSystemConfig', type })),
+  },
   'shoot-dns-service': {
-    resources: [{ kind: 'Extension', type: 'shoot-dns-service', clusterCompatibility: ['shoot'] }],
-    admission: 'shoot-dns-service-admission',
+    source: 'gardener-extension-shoot-dns-service example/extension.yaml @ v1.88.0',
+    podSecurityEnforce: 'baseline',
+    resources: [{ kind: 'Extension', type: 'shoot-dns-service', autoEnable: ['shoot'], clusterCompatibility: ['shoot'], workerlessSupported: true }],
+  },
+  'shoot-cert-service': {
+    source: 'gardener-extension-shoot-cert-service example/extension.yaml @ v1.62.1',
+    podSecurityEnforce: 'baseline',
+    injectGardenKubeconfig: true,
+    policy: 'Always',
+    runtime: true,
+    resources: [
+      { kind: 'Extension', type: 'shoot-cert-service', autoEnable: ['shoot'], clusterCompatibility: ['shoot'], workerlessSupported: true },
+      {
+        kind: 'Extension',
+        type: 'controlplane-cert-service',
+        clusterCompatibility: ['garden', 'seed'],
+        lifecycle: { reconcile: 'BeforeKubeAPIServer', delete: 'AfterKubeAPIServer' },
+      },
+    ],
   },
 };

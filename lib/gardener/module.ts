@@ -13,6 +13,7 @@ import { HelmRelease } from '../flux/helm-release';
 import { Stage, StageProps } from '../flux/stage';
 import { GardenerConfig, GardenerValues } from './config';
 import { GardenerSecrets, ResolvedSecret } from './secrets';
+import { ComponentVector } from './vector';
 
 /** A component installed by a HelmRelease in the Flux namespace. */
 export interface ComponentRelease {
@@ -35,20 +36,23 @@ export interface ComponentRelease {
 
 /** The stages every module builds upon. */
 export interface GardenerBaseStages {
-  /** Namespaces, chart sources, base values, credential Secrets. */
+  /** Chart sources, base values, credential Secrets. */
   readonly configuration: Stage;
-  /** The stage that installs cert-manager (shared with the Kommander tree when both are enabled). */
-  readonly certManager: Stage;
-  /** cert-manager (if own), cert-management, external-dns-management, ingress-nginx. */
-  readonly preGardener: Stage;
-  /** The Issuer and the DNSProvider. */
-  readonly preGardenerResources: Stage;
+  /**
+   * The Issuer, the DNSProvider and the trusted wildcard certificate (Secret labelled
+   * `gardener.cloud/role: garden-cert`). @default - none (no `gardener.issuer`)
+   */
+  readonly preGardenerResources?: Stage;
 }
 
 /** What a module may use and add to. */
 export interface GardenerStageContext {
   readonly platform: PlatformConfig;
   readonly config: GardenerConfig;
+  /** The released version set every version and chart reference comes from. */
+  readonly vector: ComponentVector;
+  /** Namespace of the tree's Flux objects in the runtime cluster. */
+  readonly fluxNamespace: string;
   readonly secrets: GardenerSecrets;
   readonly stages: GardenerBaseStages;
   /** A stage of the tree: Kustomization `gardener-<id>`, folder `gardener/<id>`. */

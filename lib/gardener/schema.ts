@@ -13,7 +13,7 @@ import type {
   StringSchemaProps,
 } from '../config/schema';
 import { s } from '../config/dsl';
-import { DNS_PROVIDER_TYPES, GARDENER_CHARTS, GARDENER_DEFAULTS } from './defaults';
+import { DNS_PROVIDER_TYPES, GARDENER_DEFAULTS } from './defaults';
 
 
 /** An IPv4 CIDR. */
@@ -57,24 +57,6 @@ function credentials(description: string, namespace: string, required: string): 
   );
 }
 
-function chart(component: 'cert-manager' | 'cert-management' | 'external-dns-management' | 'ingress-nginx', description: string): ObjectSchema {
-  const d = GARDENER_CHARTS[component];
-  return s.object(
-    {
-      repository: s.string({
-        description: 'Chart repository: `https://…` (index) or `oci://…` (OCI registry prefix).',
-        format: 'url',
-        schemes: ['https', 'http', 'oci'],
-        example: d.repository,
-        default: d.repository,
-      }),
-      chart: s.string({ description: 'Chart name in the repository.', format: 'dns-name', example: d.chart, default: d.chart }),
-      version: s.string({ description: 'Exact chart version.', format: 'version', leadingV: true, example: d.version, default: d.version }),
-    },
-    { description },
-  );
-}
-
 const DOMAIN = 'garden.example.com';
 const from = (prefix: string, key: string) => (parent: Readonly<Record<string, unknown>>) =>
   typeof parent[key] === 'string' && parent[key] !== '' ? `${prefix}.${parent[key] as string}` : undefined;
@@ -90,6 +72,13 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
       enum: ['operator'],
       default: GARDENER_DEFAULTS.mode,
     }),
+    componentVector: s.string({
+      description:
+        'A gardener-landscape-kit component vector (`components.yaml`, relative to the config file): the released version set every Gardener version and chart reference of the tree comes from (the operator, the gardenlet, each extension, cert-management, external-dns-management). Its github.com/gardener/gardener must be a v1.146.x release (the API this tool models).',
+      format: 'path',
+      example: '../shared/gardener/component-vectors/glk-v0.3.0.yaml',
+      defaultDoc: 'built in: the versions of gardener-landscape-kit v0.3.0 (gardener v1.146.4, provider-aws v1.72.0, …) plus cert-management v0.27.0, external-dns-management v0.43.0',
+    }),
     name: s.string({
       description: 'Landscape name: the name of the `Garden` object.',
       format: 'dns-label',
@@ -97,7 +86,7 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
       required: 'required: the landscape name, e.g. my-landscape',
     }),
     clusterIdentity: s.string({
-      description: 'Gardener cluster identity (`Garden` `.spec.virtualCluster.gardener.clusterIdentity`); also the external-dns identifier prefix.',
+      description: 'Gardener cluster identity (`Garden` `.spec.virtualCluster.gardener.clusterIdentity`, immutable once set).',
       format: 'dns-name',
       example: 'my-landscape',
       defaultDoc: '<name>',
@@ -134,6 +123,20 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
           defaultDoc: 'seed.<base>',
           computeDefault: from('seed', 'base'),
         }),
+        internal: s.string({
+          description: "Internal domain of the seed (`Seed` `.spec.dns.internal.domain`, required since Gardener v1.136): the shoots' internal API server records.",
+          format: 'dns-name',
+          example: `internal.${DOMAIN}`,
+          defaultDoc: 'internal.<base>',
+          computeDefault: from('internal', 'base'),
+        }),
+        shoots: s.string({
+          description: 'Default domain of shoots (`Seed` `.spec.dns.defaults[0].domain`): a shoot without its own domain gets `<shoot>.<project>.<shoots>`.',
+          format: 'dns-name',
+          example: `shoot.${DOMAIN}`,
+          defaultDoc: 'shoot.<base>',
+          computeDefault: from('shoot', 'base'),
+        }),
       },
       { description: 'DNS names of the landscape.', required: 'required: at least domains.base' },
     ),
@@ -166,7 +169,12 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
           { description: 'ACME issuer (`cert.gardener.cloud/v1alpha1` Issuer `default-issuer`).', required: 'required: at least acme.email' },
         ),
       },
-      { description: 'Certificate issuer of the landscape (cert-management).', required: 'required: issuer.acme.email' },
+      {
+        description:
+          'Certificate issuer of the landscape (cert-management `Issuer` default-issuer). With it the tree installs cert-management and external-dns-management (for its DNS01 challenges) and requests the trusted wildcard certificate of the runtime ingress domain (Secret labelled `gardener.cloud/role: garden-cert`); without it the dashboard and ingresses use the operator\'s self-signed certificates.',
+        optional: true,
+        defaultDoc: '- none (self-signed)',
+      },
     ),
     baseCluster: s.object(
       {
@@ -211,13 +219,21 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
         ),
         highAvailability: s.boolean({ description: 'Highly available virtual garden control plane (and 2 gardenlet/operator replicas).', default: false }),
         dashboard: s.boolean({ description: 'Deploy the Gardener dashboard.', default: true }),
-        kubeconfigSecret: s.string({
-          description:
-            'Secret in the Flux namespace (key `kubeconfig`) with a kubeconfig for the virtual garden; the stage that applies the Gardenlet uses it. Committed as `secrets/<flux namespace>/<name>.sops.yaml`, or created out of band (docs/gardener.md).',
-          format: 'dns-name',
-          example: GARDENER_DEFAULTS.kubeconfigSecret,
-          default: GARDENER_DEFAULTS.kubeconfigSecret,
-        }),
+        oidc: s.object(
+          {
+            issuerURL: s.string({ description: 'OIDC issuer URL.', format: 'url', schemes: ['https'], example: 'https://dex.example.com', required: 'required: the issuer URL, e.g. https://dex.example.com' }),
+            clientID: s.string({ description: 'Client id of the virtual garden API server (the audience of the tokens) and of the dashboard.', example: 'gardener', required: 'required: the client id, e.g. gardener' }),
+            usernameClaim: s.string({ description: 'Claim holding the user name.', default: 'email' }),
+            groupsClaim: s.string({ description: 'Claim holding the groups.', default: 'groups' }),
+            clientSecret: credentials('The dashboard client secret (data key `client_secret`).', 'garden', 'required: secretName or sopsFile'),
+          },
+          {
+            description:
+              'OpenID Connect for the virtual garden API server (structured authentication, ConfigMap `gardener-auth-config`) and the dashboard login (`gardenerDashboard.oidcConfig`).',
+            optional: true,
+            defaultDoc: '- none (dashboard token login only)',
+          },
+        ),
       },
       { description: 'The virtual garden (gardener-operator `Garden`).' },
     ),
@@ -232,6 +248,10 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
           { description: 'Default networks of shoots scheduled to this seed.', optional: true, defaultDoc: '- none' },
         ),
         schedulingVisible: s.boolean({ description: 'The scheduler may place shoots on this seed.', default: true }),
+        protected: s.boolean({
+          description: 'Taint the seed `seed.gardener.cloud/protected`: only shoots of the `garden` project may use it (the upstream setup guide\'s recommendation for the first seed once other seeds exist).',
+          default: false,
+        }),
       },
       { description: 'The first seed: the base cluster, registered by a `Gardenlet`.' },
     ),
@@ -239,14 +259,12 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
       s.object(
         {
           enabled: s.boolean({ description: 'Deploy the extension (an `Extension` object).', default: true }),
-          version: s.string({ description: 'Chart version (OCI tag).', format: 'version', leadingV: true, example: 'v1.74.0', required: 'required: the chart version, e.g. v1.74.0' }),
-          repository: s.string({
-            description: 'OCI repository of the extension chart, without tag.',
-            format: 'url',
-            schemes: ['oci'],
-            defaultDoc: '<charts.extensions.repository>/<name>',
+          autoEnable: s.array(s.string({ description: 'A cluster type.', enum: ['shoot', 'seed', 'garden'] }), {
+            description:
+              "Cluster types the extension's `Extension`-kind resources are enabled for automatically (`resources[].autoEnable`); `[]` turns it off.",
+            defaultDoc: "- the maintainers' example at the pinned version (e.g. [shoot] for shoot-dns-service and shoot-cert-service)",
           }),
-          admission: s.boolean({ description: 'Deploy the admission charts (`<prefix>-runtime`, `<prefix>-application`).', defaultDoc: '- built in per known extension' }),
+          admission: s.boolean({ description: "Deploy the extension's admission charts (from the component vector).", defaultDoc: '- true when the vector pins them' }),
           resources: s.array(
             s.object(
               {
@@ -268,50 +286,95 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
         { description: 'An extension.' },
       ),
       {
-        description: 'Extensions to enable, by name (e.g. provider-aws, networking-calico, os-gardenlinux), with pinned versions.',
+        description: 'Extensions to enable, by name (e.g. provider-aws, networking-calico, os-gardenlinux); version and chart references come from the component vector.',
         key: s.string({ description: 'Extension name.', format: 'dns-label', example: 'provider-aws' }),
         keyName: '<name>',
         entryWhat: 'extension',
         defaultDoc: '{}',
       },
     ),
-    charts: s.object(
+    cloudProfiles: s.map(
+      s.object(
+        {
+          type: s.string({ description: 'Provider type (served by an enabled provider extension), e.g. `aws`.', format: 'dns-label', example: 'aws', required: 'required: the provider type, e.g. aws' }),
+          kubernetesVersions: s.array(s.string({ description: 'A Kubernetes version.', format: 'version', example: '1.33.0' }), {
+            description: 'Kubernetes versions offered to shoots.',
+            unique: true,
+            required: 'required: e.g. [1.33.0]',
+          }),
+          machineImages: s.array(
+            s.object(
+              {
+                name: s.string({ description: 'Image name (an operating system extension type), e.g. `gardenlinux`.', format: 'dns-label', required: 'required: e.g. gardenlinux' }),
+                versions: s.array(s.string({ description: 'An image version.' }), { description: 'Offered versions.', unique: true, required: 'required: e.g. [1877.2.0]' }),
+              },
+              { description: 'A machine image.' },
+            ),
+            { description: 'Machine images offered to shoots.', required: 'required: at least one image' },
+          ),
+          machineTypes: s.array(
+            s.object(
+              {
+                name: s.string({ description: 'Machine type, e.g. `m5.large`.', required: 'required: e.g. m5.large' }),
+                cpu: s.string({ description: 'CPUs (a quantity).', example: '2', required: 'required: e.g. "2"' }),
+                gpu: s.string({ description: 'GPUs (a quantity).', default: '0' }),
+                memory: s.string({ description: 'Memory (a quantity).', example: '8Gi', required: 'required: e.g. 8Gi' }),
+                usable: s.boolean({ description: 'Shoots may use it.', default: true }),
+              },
+              { description: 'A machine type.' },
+            ),
+            { description: 'Machine types offered to shoots.', required: 'required: at least one machine type' },
+          ),
+          regions: s.array(
+            s.object(
+              {
+                name: s.string({ description: 'Region name.', required: 'required: e.g. eu-central-1' }),
+                zones: s.array(s.string({ description: 'A zone.' }), { description: 'Zones of the region.', default: [], unique: true }),
+              },
+              { description: 'A region.' },
+            ),
+            { description: 'Regions offered to shoots.', required: 'required: at least one region' },
+          ),
+          providerConfig: s.open({ description: "The provider's CloudProfileConfig (e.g. the AMIs of each machine image version for aws).", defaultDoc: '- none' }),
+        },
+        { description: 'A CloudProfile.' },
+      ),
       {
-        'cert-manager': chart('cert-manager', 'cert-manager (used only without the Kommander tree, whose cert-manager is shared otherwise).'),
-        'cert-management': chart('cert-management', 'Gardener cert-management (cert.gardener.cloud).'),
-        'external-dns-management': chart('external-dns-management', 'Gardener external-dns-management (dns.gardener.cloud).'),
-        'ingress-nginx': chart('ingress-nginx', 'ingress-nginx.'),
-        gardener: s.object(
-          {
-            repository: s.string({
-              description: 'OCI prefix of the Gardener release charts (`operator`, `gardenlet`).',
-              format: 'url',
-              schemes: ['oci'],
-              default: GARDENER_CHARTS.gardener.repository,
-            }),
-            version: s.string({
-              description: 'Gardener release: version of gardener-operator and of the gardenlet.',
-              format: 'version',
-              leadingV: true,
-              example: GARDENER_CHARTS.gardener.version,
-              default: GARDENER_CHARTS.gardener.version,
-            }),
-          },
-          { description: 'The Gardener release.' },
-        ),
-        extensions: s.object(
-          {
-            repository: s.string({
-              description: 'OCI prefix of the extension charts.',
-              format: 'url',
-              schemes: ['oci'],
-              default: GARDENER_CHARTS.extensions.repository,
-            }),
-          },
-          { description: 'Extension chart registry.' },
-        ),
+        description: 'CloudProfiles applied into the virtual garden, by name (at least one per provider extension that serves shoots).',
+        key: s.string({ description: 'CloudProfile name.', format: 'dns-label', example: 'aws' }),
+        keyName: '<name>',
+        entryWhat: 'CloudProfile',
+        defaultDoc: '{}',
       },
-      { description: 'Chart sources and pinned versions.' },
+    ),
+    projects: s.map(
+      s.object(
+        {
+          namespace: s.string({ description: 'Namespace of the project in the virtual garden.', format: 'dns-label', defaultDoc: 'garden-<name>' }),
+          description: s.string({ description: 'Project description.', defaultDoc: '- none' }),
+          owner: s.string({ description: 'Owner (a user name).', defaultDoc: '- the creator (the Flux service account)' }),
+          members: s.array(
+            s.object(
+              {
+                kind: s.string({ description: 'Subject kind.', enum: ['User', 'Group'], default: 'User' }),
+                name: s.string({ description: 'Subject name.', required: 'required: e.g. alice@example.com' }),
+                role: s.string({ description: 'Project role.', enum: ['admin', 'viewer', 'uam', 'serviceaccountmanager'], default: 'admin' }),
+              },
+              { description: 'A project member.' },
+            ),
+            { description: 'Project members.', default: [] },
+          ),
+        },
+        { description: 'A Project.' },
+      ),
+      {
+        description: 'Projects applied into the virtual garden, by name (at least one).',
+        key: s.string({ description: 'Project name (at most 10 characters).', format: 'dns-label', example: 'dev' }),
+        keyName: '<name>',
+        entryWhat: 'Project',
+        default: { garden: { namespace: 'garden', description: 'The landscape operators (seeds, CloudProfiles)', members: [] } },
+        defaultDoc: '{garden: {namespace: garden}}',
+      },
     ),
     backups: s.object(
       {
@@ -324,10 +387,8 @@ export const GARDENER_SCHEMA: ObjectSchema = s.object(
     ),
     values: s.object(
       {
-        'cert-manager': values('cert-manager'),
         'cert-management': values('cert-management'),
         'external-dns-management': values('external-dns-management'),
-        'ingress-nginx': values('ingress-nginx'),
         'gardener-operator': values('gardener-operator'),
       },
       { description: 'Per-component values merged into the synthesized base values (reviewable in Git).' },

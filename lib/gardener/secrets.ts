@@ -4,7 +4,6 @@
  * Claim them (`GardenerSecrets.claim`) before any tree sweeps the unclaimed SOPS files into a
  * catch-all stage: the Kommander tree does so at the end of its constructor.
  */
-import { FLUX_NAMESPACE } from '../config/defaults';
 import { PlatformConfig } from '../config/types';
 import { SecretStore, SopsSecretFile } from '../secrets/sops-secrets';
 import { CredentialsRef, GardenerConfig, gardenerSection } from './config';
@@ -49,16 +48,16 @@ export class GardenerSecrets {
   public readonly acmeEab?: ResolvedSecret;
   /** Object store credentials (namespace garden). */
   public readonly backup?: ResolvedSecret;
-  /** Kubeconfig of the virtual garden (Flux namespace). */
-  public readonly virtualGardenKubeconfig: ResolvedSecret;
+  /** The dashboard's OIDC client (namespace garden, keys client_id, client_secret). */
+  public readonly oidcClient?: ResolvedSecret;
 
   private constructor(g: GardenerConfig, store: SecretStore) {
     this.dns = resolve(store, g.dns.credentials, GARDEN_NAMESPACE, 'gardener.dns.credentials');
-    const eab = g.issuer.acme.externalAccountBinding;
+    const eab = g.issuer?.acme.externalAccountBinding;
     if (eab) this.acmeEab = resolve(store, eab.keySecret, GARDEN_NAMESPACE, 'gardener.issuer.acme.externalAccountBinding.keySecret');
     if (g.backups) this.backup = resolve(store, g.backups.credentials, GARDEN_NAMESPACE, 'gardener.backups.credentials');
-    const kubeconfig = store.claim(FLUX_NAMESPACE, g.virtualGarden.kubeconfigSecret);
-    this.virtualGardenKubeconfig = { name: g.virtualGarden.kubeconfigSecret, namespace: FLUX_NAMESPACE, file: kubeconfig };
+    const oidc = g.virtualGarden.oidc;
+    if (oidc) this.oidcClient = resolve(store, oidc.clientSecret, GARDEN_NAMESPACE, 'gardener.virtualGarden.oidc.clientSecret');
   }
 
   /** The distinct committed files among `secrets`, in the given order. */

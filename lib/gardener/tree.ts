@@ -1,7 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { k8s } from '../k8s';
 import { Construct } from 'constructs';
-import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE } from '../config/defaults';
 import { HelmValues, PlatformConfig } from '../config/types';
 import { HelmRelease, ValuesReference } from '../flux/helm-release';
 import { HelmRepository, ISource } from '../flux/sources';
@@ -10,16 +9,10 @@ import { mergeValues } from '../kommander/tree';
 import { SopsSecret, SopsSecretFile } from '../secrets/sops-secrets';
 import { GardenerConfig, gardenerSection } from './config';
 import { AcmeIssuer, DnsProvider } from './constructs';
-import {
-  ACME_ACCOUNT_SECRET,
-  CERT_CLASS,
-  DNS_CLASS,
-  DNS_PROVIDER_NAME,
-  GARDEN_NAMESPACE,
-  INGRESS_NGINX_NAMESPACE,
-  ISSUER_NAME,
-} from './defaults';
-import { stateHealth } from './flux';
+import { ACME_ACCOUNT_SECRET, CERT_CLASS, DNS_CLASS, DNS_PROVIDER_NAME, GARDEN_NAMESPACE, ISSUER_NAME } from './defaults';
+import { fluxNamespaceOf, stateHealth } from './flux';
+import { TrustedCertificate } from './trusted-certificate';
+import { CERT_MANAGEMENT_COMPONENT, ComponentVector, componentChart, EXTERNAL_DNS_MANAGEMENT_COMPONENT, resolveComponentVector } from './vector';
 import { ComponentRelease, GardenerBaseStages, GardenerStageContext, GardenerStageModule } from './module';
 import { OperatorGardenerStage } from './operator';
 import { GardenerSecrets, ResolvedSecret } from './secrets';
@@ -43,33 +36,35 @@ export interface GardenerTreeProps {
   readonly source: ISource;
   /** The landscape's credential Secrets, claimed before any tree sweeps the unclaimed ones. */
   readonly secrets: GardenerSecrets;
-  /**
-   * The stage that installs cert-manager, when another tree does (the Kommander tree).
-   * @default - the Gardener tree installs cert-manager in stage `cert-manager`
-   */
-  readonly certManager?: Stage;
   /** Other encrypted Secrets to apply in the configuration stage (when no other tree does). @default [] */
   readonly otherSecrets?: readonly SopsSecretFile[];
   /** The gardener stage module. @default - by `gardener.mode` */
   readonly module?: GardenerStageModule;
+  /** The component vector. @default - `gardener.componentVector`, else the built-in one */
+  readonly vector?: ComponentVector;
 }
 
 /**
- * The 23KE landscape as Flux stages (see docs/gardener.md):
+ * The Gardener landscape as Flux stages (docs/gardener.md):
  *
- *   gardener-configuration           namespaces, chart sources, `<component>-base-values`, credentials
- *   cert-manager                     (only without the Kommander tree, whose cert-manager is shared)
- *   gardener-pre-gardener            cert-management, external-dns-management, ingress-nginx
- *   gardener-pre-gardener-resources  Issuer default-issuer, DNSProvider base-dns-provider
- *   …                                the gardener stage module (operator: gardener-operator, garden, virtual-garden)
+ *   (root)                           Namespace garden (Kustomizations of the virtual-garden stages live there)
+ *   gardener-configuration           chart sources, `<component>-base-values`, credentials
+ *   gardener-pre-gardener            cert-management, external-dns-management   (only with gardener.issuer)
+ *   gardener-pre-gardener-resources  Issuer, DNSProvider, trusted wildcard Certificate (only with gardener.issuer)
+ *   …                                the gardener stage module (operator: gardener-operator, garden, virtual-garden-*)
  *
- * Create it inside the root Folder: the stage Kustomizations are written there.
+ * Every version comes from the component vector. Create it inside the root Folder: the stage
+ * Kustomizations are written there.
  */
 export class GardenerTree extends Construct {
   /** Stages by short id, in creation order. */
   public readonly stages: { [id: string]: Stage } = {};
   /** HelmReleases by component. */
   public readonly releases: { [component: string]: HelmRelease } = {};
+  /** The version set in use. */
+  public readonly vector: ComponentVector;
+  /** Namespace of the tree's Flux objects (flux-system, or the Kommander tree's when both are enabled). */
+  public readonly fluxNamespace: string;
 
   private readonly platform: PlatformConfig;
   private readonly g: GardenerConfig;
@@ -85,121 +80,111 @@ export class GardenerTree extends Construct {
     this.platform = c;
     this.g = section;
     this.source = props.source;
+    this.fluxNamespace = fluxNamespaceOf(c);
+    this.vector = props.vector ?? resolveComponentVector(c.baseDir, section.componentVector);
     const g = this.g;
     const secrets = props.secrets;
 
+    // The namespace of Gardener's runtime objects, and of the Kustomizations that apply into the
+    // virtual garden (Flux reads their kubeConfig Secret there): applied by the root Kustomization,
+    // before any stage.
+    new k8s.KubeNamespace(this, `Namespace-${GARDEN_NAMESPACE}`, {
+      metadata: {
+        name: GARDEN_NAMESPACE,
+        annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+        labels: { 'kubernetes.io/metadata.name': GARDEN_NAMESPACE },
+      },
+    });
+
     // 1. Configuration (23KE: configuration): everything the releases read, computed at synth.
-    const configuration = this.stage('configuration', 'Configuration: namespaces, chart sources, <component>-base-values, credentials (23KE stage configuration)');
+    const configuration = this.stage('configuration', 'Configuration: chart sources, <component>-base-values, credentials (23KE stage configuration)');
     this.configuration = configuration;
-    const namespaces = [GARDEN_NAMESPACE, INGRESS_NGINX_NAMESPACE, ...(props.certManager ? [] : [CERT_MANAGER_NAMESPACE])];
-    for (const ns of namespaces) {
-      new k8s.KubeNamespace(configuration.folder, `Namespace-${ns}`, {
-        metadata: {
-          name: ns,
-          annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
-          labels: { 'kubernetes.io/metadata.name': ns },
-        },
-      });
-    }
-    this.applySecrets(configuration, secrets.dns, secrets.acmeEab, secrets.backup, secrets.virtualGardenKubeconfig);
+    this.applySecrets(configuration, secrets.dns, secrets.acmeEab, secrets.backup, secrets.oidcClient);
     for (const f of props.otherSecrets ?? []) this.applyFile(configuration, f);
 
-    // 2. cert-manager: the Kommander tree's when it exists, else our own.
-    let certManager = props.certManager;
-    if (!certManager) {
-      certManager = this.stage('cert-manager', 'cert-manager, which installs the cert-manager.io CRDs', { dependsOn: [configuration] }, 'cert-manager');
-      const chart = g.charts['cert-manager'];
-      this.helmRelease(certManager, {
-        component: 'cert-manager',
-        repository: chart.repository,
-        chart: chart.chart,
-        version: chart.version,
-        targetNamespace: CERT_MANAGER_NAMESPACE,
-        values: { crds: { enabled: true } },
+    // 2. Pre-gardener (23KE: pre-gardener): only what the tree consumes. gardener-operator brings its
+    // own ingress controller and creates the Garden's DNS records itself (DNSRecord extensions), so
+    // neither ingress-nginx nor cert-manager is installed; cert-management (with external-dns-management
+    // for its DNS01 challenges) exists for the trusted certificate of the runtime ingress domain.
+    let preGardenerResources: Stage | undefined;
+    if (g.issuer) {
+      const preGardener = this.stage('pre-gardener', 'Pre-gardener: cert-management and external-dns-management (its DNS01 challenges), for the trusted runtime certificate (23KE stage pre-gardener)', {
+        dependsOn: [configuration],
       });
+      const edm = componentChart(this.vector, EXTERNAL_DNS_MANAGEMENT_COMPONENT)!;
+      const dnsRelease = this.helmRelease(preGardener, {
+        component: 'external-dns-management',
+        ...edm,
+        targetNamespace: GARDEN_NAMESPACE,
+        values: { createCRDs: true, vpa: { enabled: g.baseCluster.hasVerticalPodAutoscaler }, configuration: { dnsClass: DNS_CLASS } },
+      });
+      const cm = componentChart(this.vector, CERT_MANAGEMENT_COMPONENT)!;
+      this.helmRelease(preGardener, {
+        component: 'cert-management',
+        ...cm,
+        targetNamespace: GARDEN_NAMESPACE,
+        // DNS01 challenges are DNSEntries: external-dns-management must run first.
+        dependsOn: [dnsRelease],
+        values: {
+          createCRDs: { issuers: true, certificates: true },
+          configuration: {
+            certClass: CERT_CLASS,
+            defaultIssuer: ISSUER_NAME,
+            defaultIssuerDomainRanges: g.domains.base,
+            issuerNamespace: GARDEN_NAMESPACE,
+            dnsClass: DNS_CLASS,
+            dnsNamespace: GARDEN_NAMESPACE,
+          },
+        },
+      });
+
+      // 3. Pre-gardener resources: the custom resources, a stage after the one installing their CRDs.
+      const resources = this.stage('pre-gardener-resources', 'Pre-gardener resources: Issuer default-issuer, DNSProvider base-dns-provider and the trusted wildcard certificate of the runtime ingress domain (23KE stage pre-gardener)', {
+        dependsOn: [preGardener],
+      });
+      new DnsProvider(resources.folder, 'DnsProvider', {
+        name: DNS_PROVIDER_NAME,
+        namespace: GARDEN_NAMESPACE,
+        type: g.dns.provider,
+        secretName: secrets.dns.name,
+        dnsClass: DNS_CLASS,
+        domains: [g.domains.base],
+        zones: g.dns.zones,
+      });
+      const acme = g.issuer.acme;
+      const issuer = new AcmeIssuer(resources.folder, 'Issuer', {
+        name: ISSUER_NAME,
+        namespace: GARDEN_NAMESPACE,
+        email: acme.email,
+        server: acme.server,
+        certClass: CERT_CLASS,
+        privateKeySecretName: ACME_ACCOUNT_SECRET,
+        externalAccountBinding: acme.externalAccountBinding ? { keyID: acme.externalAccountBinding.keyID, secretName: secrets.acmeEab!.name } : undefined,
+        domains: [g.domains.base],
+      });
+      new TrustedCertificate(resources.folder, 'TrustedCertificate', {
+        namespace: GARDEN_NAMESPACE,
+        domain: g.domains.ingress,
+        issuer: { name: issuer.name, namespace: issuer.namespace },
+        certClass: CERT_CLASS,
+      });
+      resources.addHealthCheckExprs(
+        stateHealth('dns.gardener.cloud/v1alpha1', 'DNSProvider'),
+        stateHealth('cert.gardener.cloud/v1alpha1', 'Issuer'),
+        stateHealth('cert.gardener.cloud/v1alpha1', 'Certificate'),
+      );
+      preGardenerResources = resources;
     }
 
-    // 3. Pre-gardener (23KE: pre-gardener): the controllers; their CRDs come with the releases.
-    const preGardener = this.stage('pre-gardener', 'Pre-gardener: cert-management, external-dns-management, ingress-nginx (23KE stage pre-gardener)', {
-      dependsOn: [configuration],
-    });
-    const edm = g.charts['external-dns-management'];
-    const dnsRelease = this.helmRelease(preGardener, {
-      component: 'external-dns-management',
-      repository: edm.repository,
-      chart: edm.chart,
-      version: edm.version,
-      targetNamespace: GARDEN_NAMESPACE,
-      values: {
-        createCRDs: true,
-        vpa: { enabled: g.baseCluster.hasVerticalPodAutoscaler },
-        configuration: { dnsClass: DNS_CLASS, identifier: `${g.clusterIdentity}-base-dns` },
-      },
-    });
-    const cm = g.charts['cert-management'];
-    this.helmRelease(preGardener, {
-      component: 'cert-management',
-      repository: cm.repository,
-      chart: cm.chart,
-      version: cm.version,
-      targetNamespace: GARDEN_NAMESPACE,
-      // DNS01 challenges are DNSEntries: external-dns-management must run first.
-      dependsOn: [dnsRelease],
-      values: {
-        createCRDs: { issuers: true, certificates: true },
-        configuration: {
-          certClass: CERT_CLASS,
-          defaultIssuer: ISSUER_NAME,
-          defaultIssuerDomainRanges: g.domains.base,
-          issuerNamespace: GARDEN_NAMESPACE,
-          dnsClass: DNS_CLASS,
-          dnsNamespace: GARDEN_NAMESPACE,
-        },
-      },
-    });
-    const nginx = g.charts['ingress-nginx'];
-    this.helmRelease(preGardener, {
-      component: 'ingress-nginx',
-      repository: nginx.repository,
-      chart: nginx.chart,
-      version: nginx.version,
-      targetNamespace: INGRESS_NGINX_NAMESPACE,
-      values: { controller: { ingressClassResource: { name: 'nginx', enabled: true, default: false }, ingressClass: 'nginx' } },
-    });
-
-    // 4. Pre-gardener resources: the custom resources, a stage after the one installing their CRDs.
-    const resources = this.stage('pre-gardener-resources', 'Pre-gardener resources: Issuer default-issuer and DNSProvider base-dns-provider (23KE stage pre-gardener)', {
-      dependsOn: [preGardener],
-    });
-    new DnsProvider(resources.folder, 'DnsProvider', {
-      name: DNS_PROVIDER_NAME,
-      namespace: GARDEN_NAMESPACE,
-      type: g.dns.provider,
-      secretName: secrets.dns.name,
-      dnsClass: DNS_CLASS,
-      domains: [g.domains.base],
-      zones: g.dns.zones,
-    });
-    const acme = g.issuer.acme;
-    new AcmeIssuer(resources.folder, 'Issuer', {
-      name: ISSUER_NAME,
-      namespace: GARDEN_NAMESPACE,
-      email: acme.email,
-      server: acme.server,
-      certClass: CERT_CLASS,
-      privateKeySecretName: ACME_ACCOUNT_SECRET,
-      externalAccountBinding: acme.externalAccountBinding ? { keyID: acme.externalAccountBinding.keyID, secretName: secrets.acmeEab!.name } : undefined,
-      domains: [g.domains.base],
-    });
-    resources.addHealthCheckExprs(stateHealth('dns.gardener.cloud/v1alpha1', 'DNSProvider'), stateHealth('cert.gardener.cloud/v1alpha1', 'Issuer'));
-
-    // 5. The gardener stage module.
-    const stages: GardenerBaseStages = { configuration, certManager, preGardener, preGardenerResources: resources };
+    // 4. The gardener stage module.
+    const stages: GardenerBaseStages = { configuration, preGardenerResources };
     const module = props.module ?? GARDENER_STAGE_MODULES[g.mode]?.();
     if (!module) throw new Error(`gardener.mode: "${g.mode}" has no stage module (known: ${Object.keys(GARDENER_STAGE_MODULES).join(', ')})`);
     const ctx: GardenerStageContext = {
       platform: c,
       config: g,
+      vector: this.vector,
+      fluxNamespace: this.fluxNamespace,
       secrets,
       stages,
       stage: (sid, description, extra) => this.stage(sid, description, extra),
@@ -214,7 +199,7 @@ export class GardenerTree extends Construct {
     const f = this.platform.flux;
     const s = new Stage(this, `Stage-${id}`, {
       name,
-      namespace: FLUX_NAMESPACE,
+      namespace: this.fluxNamespace,
       path: `gardener/${id}`,
       source: this.source,
       interval: f.interval,
@@ -232,7 +217,7 @@ export class GardenerTree extends Construct {
     let repo = this.repositories.get(url);
     if (!repo) {
       const name = helmRepositoryName(url);
-      repo = new HelmRepository(this.configuration.folder, `HelmRepository-${name}`, { name, namespace: FLUX_NAMESPACE, url });
+      repo = new HelmRepository(this.configuration.folder, `HelmRepository-${name}`, { name, namespace: this.fluxNamespace, url });
       this.repositories.set(url, repo);
     }
     return repo;
@@ -243,7 +228,7 @@ export class GardenerTree extends Construct {
     const overrides = (this.g.values as { readonly [c: string]: HelmValues })[r.component] ?? {};
     const values = mergeValues(r.values, overrides);
     const base = new k8s.KubeConfigMap(this.configuration.folder, `BaseValues-${r.component}`, {
-      metadata: { name: `${r.component}-base-values`, namespace: FLUX_NAMESPACE },
+      metadata: { name: `${r.component}-base-values`, namespace: this.fluxNamespace },
       data: { 'values.yaml': Yaml.stringify(values) },
     });
     // Merge order: base values, then the operator's slot; nothing inline, so the slot wins.
@@ -253,7 +238,7 @@ export class GardenerTree extends Construct {
     ];
     const release = new HelmRelease(stage.folder, `HelmRelease-${r.component}`, {
       name: r.component,
-      namespace: FLUX_NAMESPACE,
+      namespace: this.fluxNamespace,
       chart: r.chart,
       version: r.version,
       source: this.repository(r.repository),

@@ -7,6 +7,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigProblem, PathSegment, formatPath, isObj, problemAt, show } from '../config/schema';
 import { DNS_PROVIDER_TYPES, GARDEN_NAMESPACE, KNOWN_EXTENSIONS } from './defaults';
+import {
+  CERT_MANAGEMENT_COMPONENT,
+  ComponentVector,
+  ComponentVectorError,
+  componentChart,
+  EXTERNAL_DNS_MANAGEMENT_COMPONENT,
+  extensionChartRefs,
+  extensionComponent,
+  isSupportedKubernetesVersion,
+  MODELLED_GARDENER_MINOR,
+  resolveComponentVector,
+  SUPPORTED_KUBERNETES_MINORS,
+} from './vector';
 
 type Obj = Record<string, unknown>;
 const problem = problemAt;
@@ -107,6 +120,8 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
   const dns = isObj(g.dns) ? g.dns : {};
   checkCredentials(dns.credentials, at('dns', 'credentials'), GARDEN_NAMESPACE, baseDir, out);
   const issuer = isObj(g.issuer) && isObj(g.issuer.acme) ? g.issuer.acme : {};
+  const oidc = isObj(g.virtualGarden) && isObj(g.virtualGarden.oidc) ? g.virtualGarden.oidc : undefined;
+  if (oidc) checkCredentials(oidc.clientSecret, at('virtualGarden', 'oidc', 'clientSecret'), GARDEN_NAMESPACE, baseDir, out);
   if (isObj(issuer.externalAccountBinding)) {
     checkCredentials(issuer.externalAccountBinding.keySecret, at('issuer', 'acme', 'externalAccountBinding', 'keySecret'), GARDEN_NAMESPACE, baseDir, out);
   }
@@ -120,7 +135,13 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
       problem(at('domains', 'api'), `${show(domains.api)} must start with "api." (gardener-operator serves the virtual garden at api.<domain>; e.g. api.${String(domains.base ?? 'garden.example.com')})`),
     );
   }
-  const names: [string, unknown][] = [['ingress', domains.ingress], ['seedIngress', domains.seedIngress], ['api', domains.api]];
+  const names: [string, unknown][] = [
+    ['ingress', domains.ingress],
+    ['seedIngress', domains.seedIngress],
+    ['api', domains.api],
+    ['internal', domains.internal],
+    ['shoots', domains.shoots],
+  ];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
       if (typeof names[i][1] === 'string' && names[i][1] === names[j][1]) {
@@ -149,11 +170,20 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
     }
   }
 
-  // Extensions: unknown ones declare what they serve; admission charts only for known ones.
+  // The component vector: every version comes from it.
+  let vector: ComponentVector | undefined;
+  try {
+    vector = resolveComponentVector(baseDir, typeof g.componentVector === 'string' && g.componentVector !== '' ? g.componentVector : undefined);
+  } catch (e) {
+    if (!(e instanceof ComponentVectorError)) throw e;
+    out.push(problem(at('componentVector'), e.message));
+  }
+
+  // Extensions: each is pinned by the vector; unknown ones declare what they serve.
   const extensions = isObj(g.extensions) ? g.extensions : {};
   for (const [name, ext] of Object.entries(extensions)) {
-    if (!isObj(ext) || KNOWN_EXTENSIONS[name]) continue;
-    if (ext.resources === undefined) {
+    if (!isObj(ext)) continue;
+    if (!KNOWN_EXTENSIONS[name] && ext.resources === undefined) {
       out.push(
         problem(
           at('extensions', name, 'resources'),
@@ -161,8 +191,89 @@ export function gardenerCrossChecks(cfg: Obj, baseDir: string): ConfigProblem[] 
         ),
       );
     }
-    if (ext.admission === true) {
-      out.push(problem(at('extensions', name, 'admission'), `true is only supported for built-in extensions (the admission chart names of ${name} are not known; remove it)`));
+    if (!vector || ext.enabled === false) continue;
+    let refs: ReturnType<typeof extensionChartRefs>;
+    try {
+      refs = extensionChartRefs(vector, name);
+    } catch (e) {
+      if (!(e instanceof ComponentVectorError)) throw e;
+      out.push(problem(at('componentVector'), e.message));
+      continue;
+    }
+    if (!refs) {
+      const pinned = vector.components.map((c) => c.name).filter((n) => n.startsWith(extensionComponent(''))).map((n) => n.slice(extensionComponent('').length));
+      out.push(
+        problem(
+          at('extensions', name),
+          `is not in the component vector ${vector.source} (no ${extensionComponent(name)}; it pins ${pinned.join(', ') || 'no extension'}): add the component to the vector or remove gardener.extensions.${name}`,
+        ),
+      );
+    } else if (ext.admission === true && !refs.admission) {
+      out.push(problem(at('extensions', name, 'admission'), `true, but the component vector pins no admission charts for ${name} (remove it)`));
+    }
+  }
+
+  // The issuer brings cert-management and external-dns-management: both must be in the vector.
+  if (vector && isObj(g.issuer)) {
+    const missing = [CERT_MANAGEMENT_COMPONENT, EXTERNAL_DNS_MANAGEMENT_COMPONENT].filter((c) => !componentChart(vector!, c));
+    if (missing.length) {
+      out.push(
+        problem(
+          at('issuer'),
+          `needs ${missing.join(' and ')} (each with a helmChart resource) in the component vector ${vector.source}, which does not pin ${missing.length > 1 ? 'them' : 'it'}: add ${missing.length > 1 ? 'them' : 'it'} to the vector (- name: <module>, version, resources.<chart>.helmChart.repository), or remove gardener.issuer (the runtime certificates are then self-signed)`,
+        ),
+      );
+    }
+  }
+  const certService = extensions['shoot-cert-service'];
+  if (isObj(certService) && certService.enabled !== false && !isObj(g.issuer) && !(isObj(certService.values) && certService.values.certificateConfig !== undefined)) {
+    out.push(
+      problem(
+        at('extensions', 'shoot-cert-service'),
+        'needs a default ACME issuer: set gardener.issuer.acme (used for it too), or gardener.extensions.shoot-cert-service.values.certificateConfig',
+      ),
+    );
+  }
+
+  // Kubernetes versions the modelled Gardener release supports (gardens, seeds and shoots).
+  const unsupported = (v: unknown) => typeof v === 'string' && /^v?\d+\.\d+\.\d+$/.test(v) && !isSupportedKubernetesVersion(v);
+  const supported = `Gardener ${MODELLED_GARDENER_MINOR} supports Kubernetes ${SUPPORTED_KUBERNETES_MINORS[0]} to ${SUPPORTED_KUBERNETES_MINORS[SUPPORTED_KUBERNETES_MINORS.length - 1]}`;
+  const vg = isObj(g.virtualGarden) ? g.virtualGarden : {};
+  if (unsupported(vg.kubernetesVersion)) out.push(problem(at('virtualGarden', 'kubernetesVersion'), `${show(vg.kubernetesVersion)} is not supported (${supported}; e.g. 1.33.5)`));
+  for (const [n, p] of Object.entries(isObj(g.cloudProfiles) ? g.cloudProfiles : {})) {
+    if (!isObj(p) || !Array.isArray(p.kubernetesVersions)) continue;
+    p.kubernetesVersions.forEach((v, i) => {
+      if (unsupported(v)) out.push(problem(at('cloudProfiles', n, 'kubernetesVersions', i), `${show(v)} is not supported (${supported}; remove it or use e.g. 1.33.5)`));
+    });
+  }
+
+  // Garden content: a CloudProfile per provider extension, each of a served type; at least one Project.
+  const profiles = isObj(g.cloudProfiles) ? g.cloudProfiles : {};
+  const providerTypes = new Set<string>();
+  for (const [n, e] of Object.entries(extensions)) {
+    if (!isObj(e) || e.enabled === false) continue;
+    for (const r of extensionResources(n, e)) if (r.kind === 'ControlPlane') providerTypes.add(r.type);
+  }
+  const profileTypes = new Set(Object.values(profiles).filter(isObj).map((p) => p.type));
+  for (const t of [...providerTypes].sort()) {
+    if (!profileTypes.has(t)) {
+      out.push(
+        problem(
+          at('cloudProfiles'),
+          `has no CloudProfile of type ${t} (an enabled extension serves provider ${t}; shoots need one: add gardener.cloudProfiles.${t}: {type: ${t}, kubernetesVersions, machineImages, machineTypes, regions})`,
+        ),
+      );
+    }
+  }
+  for (const [n, p] of Object.entries(profiles)) {
+    if (isObj(p) && typeof p.type === 'string' && !providerTypes.has(p.type)) {
+      out.push(problem(at('cloudProfiles', n, 'type'), `${show(p.type)} is served by no enabled provider extension (enable one with a ControlPlane of this type, or remove the CloudProfile)`));
+    }
+  }
+  if (isObj(g.projects)) {
+    if (Object.keys(g.projects).length === 0) out.push(problem(at('projects'), 'is empty (shoots live in projects: keep at least one, e.g. garden: {namespace: garden})'));
+    for (const n of Object.keys(g.projects)) {
+      if (n.length > 10) out.push(problem(at('projects', n), `${show(n)} is longer than 10 characters (gardener-apiserver limits project names; e.g. dev)`));
     }
   }
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { isMap } from 'yaml';
 import * as zlib from 'node:zlib';
 import { parsePlainYaml } from '../config/fast-yaml';
+import { isTokenRequestorKubeconfigSecret } from '../gardener/token-requestor';
 import { boundedToJS, DEFAULT_LIMITS, formatProblem, parseBoundedYaml, withinLimits } from '../yaml-bounds';
 import { ENC_PATTERN, isEncryptedValue } from './codec';
 import { isReleaseOciMirrorConfig } from '../kommander/benign-secrets';
@@ -137,6 +138,8 @@ export function inspectSopsFile(file: string, content: string, recipients: reado
  */
 export function plaintextSecretProblems(obj: any): string[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || obj.kind !== 'Secret') return [];
+  // Gardener's token-requestor Secret: a kubeconfig with no credential, which Gardener fills in.
+  if (isTokenRequestorKubeconfigSecret(obj)) return [];
   const meta = obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
   const id = `Secret ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? '(unnamed)'}`;
   const sops = obj.sops;

@@ -3,18 +3,32 @@
  *
  * The Gardenlet API is served by gardener-apiserver (an aggregated API of the virtual garden), so
  * there is no CRD to import: `../shared/crds/gardener/seedmanagement.gardener.cloud_gardenlets.yaml`
- * is a stub that accepts anything. The fields below follow Gardener's public documentation
- * ("Deploy a gardenlet via gardener-operator", `example/operator/30-gardenlet.yaml`, the
- * `GardenletConfiguration` component config and the `core.gardener.cloud/v1beta1` `Seed` API),
- * restricted to what a first seed needs. Unknown fields cannot be expressed on purpose.
+ * is a stub that accepts anything, and gardener-apiserver decodes the embedded configuration
+ * non-strictly (a removed field is dropped silently, then the seed fails validation). The fields
+ * below are those of Gardener v1.146.4 (the version this tool models): `pkg/apis/core/v1beta1/
+ * types_seed.go` and `pkg/apis/seedmanagement/v1alpha1/types_gardenlet.go` at tag v1.146.4, and
+ * the examples `example/50-seed.yaml`, `example/operator/30-gardenlet.yaml` of that tag
+ * (../shared/gardener/v1.146.4/). Removed fields (`dns.provider.secretRef` since v1.139,
+ * `backup.secretRef` since v1.123) cannot be expressed; `dns.internal` is required since v1.136.
+ * Restricted to what a first seed needs.
  */
 import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';
 import { Construct } from 'constructs';
 
-/** A Secret reference with namespace (`corev1.SecretReference`). */
-export interface SecretReference {
+/**
+ * A credentials reference (`corev1.ObjectReference`): a v1 Secret (or a
+ * security.gardener.cloud/v1alpha1 WorkloadIdentity) in the virtual garden.
+ */
+export interface CredentialsReference {
+  readonly apiVersion: 'v1' | 'security.gardener.cloud/v1alpha1';
+  readonly kind: 'Secret' | 'WorkloadIdentity';
   readonly name: string;
   readonly namespace: string;
+}
+
+/** A v1 Secret as credentials. */
+export function secretCredentials(name: string, namespace: string): CredentialsReference {
+  return { apiVersion: 'v1', kind: 'Secret', name, namespace };
 }
 
 /** Where the gardenlet chart comes from (`gardencorev1.OCIRepository`). */
@@ -38,7 +52,7 @@ export interface GardenletDeployment {
 export interface SeedProvider {
   readonly type: string;
   readonly region: string;
-  readonly zones?: string[];
+  readonly zones?: readonly string[];
   readonly providerConfig?: { readonly [key: string]: unknown };
 }
 
@@ -51,9 +65,22 @@ export interface SeedNetworks {
   readonly ipFamilies?: ('IPv4' | 'IPv6')[];
 }
 
-/** `Seed` `.spec.dns`. */
+/** `Seed` `.spec.dns.internal` and `.spec.dns.defaults[]` (`SeedDNSProviderConfig`). */
+export interface SeedDnsProviderConfig {
+  readonly type: string;
+  readonly domain: string;
+  readonly zone?: string;
+  readonly credentialsRef: CredentialsReference;
+}
+
+/** `Seed` `.spec.dns` (v1.146: `provider`, `internal`, `defaults`). */
 export interface SeedDns {
-  readonly provider?: { readonly type: string; readonly secretRef: SecretReference };
+  /** The DNS provider of the seed's ingress records. */
+  readonly provider?: { readonly type: string; readonly credentialsRef: CredentialsReference };
+  /** Internal domain (required by gardener-apiserver since v1.136). */
+  readonly internal: SeedDnsProviderConfig;
+  /** Default domains of shoots; the first matching one wins. */
+  readonly defaults?: readonly SeedDnsProviderConfig[];
 }
 
 /** `Seed` `.spec.ingress`. */
@@ -62,12 +89,18 @@ export interface SeedIngress {
   readonly controller: { readonly kind: 'nginx'; readonly providerConfig?: { readonly [key: string]: unknown } };
 }
 
-/** `Seed` `.spec.backup`. */
+/** `Seed` `.spec.backup` (`Backup`). */
 export interface SeedBackup {
   readonly provider: string;
   readonly region?: string;
-  readonly secretRef: SecretReference;
+  readonly credentialsRef: CredentialsReference;
   readonly providerConfig?: { readonly [key: string]: unknown };
+}
+
+/** `Seed` `.spec.taints[]`. */
+export interface SeedTaint {
+  readonly key: string;
+  readonly value?: string;
 }
 
 /** `Seed` `.spec.settings` (the switches a first seed uses). */
@@ -86,6 +119,7 @@ export interface SeedSpec {
   readonly ingress?: SeedIngress;
   readonly backup?: SeedBackup;
   readonly settings?: SeedSettings;
+  readonly taints?: readonly SeedTaint[];
 }
 
 /** The seed template inside the gardenlet configuration. */
