@@ -37,7 +37,7 @@ export interface SynthesizeOptions {
  */
 export function synthesize(config: PlatformConfig, options: SynthesizeOptions = {}): RenderedFile[] {
   // The construct tree is garbage once rendered: ROLLOUT.md is computed from the files alone,
-  // so the tree is not kept alive next to them (a third less peak memory at 100k objects).
+  // so the tree is not kept alive next to them.
   const files = withRollout(renderConfig(config, options));
   // AIRGAP.md / AIRGAP.json for an air-gapped config (lib/airgap.ts; hook added by issue 11).
   if (!config.airgapped.enabled) return files;

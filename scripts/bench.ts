@@ -5,6 +5,7 @@
  * measured in the same run, and exits 1 when a target is missed. See BENCH_COMMAND.details.
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -135,7 +136,8 @@ function exportObjects(treeDir: string, jsonFile: string): number {
  * A config of about `n` objects: per 100 objects, 44 apps with values and a cluster list (an
  * AppDeployment and its configOverrides ConfigMap each), 6 Helm repositories, 4 catalog
  * repositories and 2 SOPS-encrypted Secrets in team namespaces (the kommander-secrets stage), on
- * top of the example config's own objects.
+ * top of the example config's own objects. Secret values are 64 characters long: the SOPS guard
+ * takes a short ciphertext that happens to be printable for a fake envelope (lib/sops/guard.ts).
  */
 async function generateConfig(n: number, example: string, dir: string): Promise<string> {
   const base = fs.readFileSync(example, 'utf8');
@@ -159,7 +161,7 @@ async function generateConfig(n: number, example: string, dir: string): Promise<
     const ns = `team-${i % 20}`;
     const name = `app-${pad(i)}-credentials`;
     fs.mkdirSync(path.join(dir, 'secrets', ns), { recursive: true });
-    const manifest = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\nstringData:\n  token: bench-${i}\n`;
+    const manifest = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\nstringData:\n  token: ${createHash('sha256').update(`bench-${i}`).digest('hex')}\n`;
     fs.writeFileSync(path.join(dir, 'secrets', ns, `${name}.sops.yaml`), await encryptManifest(manifest, { recipients }));
   }
   return path.join(dir, 'platform.yaml');
