@@ -31,7 +31,7 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     '  --from-literal=username="$GIT_USERNAME" --from-literal=password="$GIT_PASSWORD"',
     '```',
     '',
-    'The same Secret is also committed SOPS-encrypted under `secrets/`, so Flux keeps it in sync afterwards.',
+    `Commit the same Secret SOPS-encrypted (\`npm run -s secrets -- set ${ns}/${c.git.credentialsSecret} …\`) so Flux keeps it in sync afterwards.`,
   ]);
   step('3. The age identity (sops-age)', [
     `Flux decrypts SOPS files with Secret \`${c.sops.secretName}\` in the namespace of each Kustomization (\`${ns}\`)${kommander ? ';' : '.'}`,
@@ -57,10 +57,12 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     ]);
   } else {
     step('4. Flux', [
-      `Apply the Flux install manifest (kept in sync afterwards by stage \`kommander-flux-controllers\`):`,
+      "Apply the release's Flux manifests (with Kommander's patches), substituting their variables as Flux does",
+      '(an unset `${httpProxy:-""}` becomes empty); stage `kommander-flux-controllers` applies them once, AppDeployment',
+      '`kommander-flux` then owns them:',
       '',
       '```sh',
-      'kubectl apply --server-side -k kommander/flux',
+      'kubectl kustomize kommander/flux | flux envsubst | kubectl apply --server-side -f -',
       '```',
     ]);
   }
@@ -73,18 +75,11 @@ export function bootstrapGuide(c: PlatformConfig, rootPath: string, url: string)
     '```',
   ]);
   if (c.kommander.enabled && c.gitea.enabled && c.gitea.hostsManagementRepository) {
-    const [owner, repo] = c.gitea.repository.split('/');
     step('6. Gitea as the management repository', [
-      `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`). Once stage`,
-      '`gitea` is ready, mirror this repository into Gitea (a pull mirror keeps it current):',
-      '',
-      '```sh',
-      `kubectl -n ${q(KOMMANDER_NAMESPACE)} port-forward svc/gitea-http 3000:3000 &`,
-      `curl -u "$GITEA_ADMIN:$GITEA_PASSWORD" -H 'Content-Type: application/json' \\`,
-      // JSON built by JSON.stringify, each literal part single-quoted; only the two variables are spliced in.
-      `  -d ${q(`{"clone_addr":${JSON.stringify(url)},"repo_owner":${JSON.stringify(owner)},"repo_name":${JSON.stringify(repo)},"mirror":true,"auth_username":"`, true)}"$GIT_USERNAME"${q('","auth_password":"', true)}"$GIT_PASSWORD"${q('"}', true)} \\`,
-      '  http://localhost:3000/api/v1/repos/migrate',
-      '```',
+      `Kommander's apps read GitRepository \`${ns}/management\`, served by Gitea (\`${c.gitea.repository}\`), with its own`,
+      'credentials (`kommander-git-credentials`). Nothing to run: once stage `gitea` is ready, Job',
+      '`kommander-flux/kommander-repository-init` creates the repository from this one (a one-time copy that',
+      "Kommander's controllers then commit to), authenticating with the root credentials.",
     ]);
   }
   const gitea = kommander && c.gitea.enabled && c.gitea.hostsManagementRepository;

@@ -1,8 +1,9 @@
+import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kustomize from '../imports/kustomize.toolkit.fluxcd.io';
 import { bootstrapGuide } from './bootstrap';
-import { FLUX_NAMESPACE } from './config/defaults';
+import { FLUX_NAMESPACE, KOMMANDER_NAMESPACE } from './config/defaults';
 import { PlatformConfig } from './config/types';
 import { GitRepository } from './flux/sources';
 import { gardenerSection } from './gardener/config';
@@ -10,7 +11,9 @@ import { fluxNamespaceOf, gardenerComponentVersions, gardenerExternalApis, garde
 import { ExpectedComponentVersion } from './gardener/vector';
 import { GardenerSecrets } from './gardener/secrets';
 import { GardenerTree } from './gardener/tree';
-import { giteaRepositoryUrl, KommanderTree } from './kommander/tree';
+import { FLUX_API_CONTEXT } from './flux/api';
+import { readReleaseView, ReleaseView } from './kommander/release-view';
+import { KommanderTree } from './kommander/tree';
 import { SecretStore, SopsFileInspector } from './secrets/sops-secrets';
 import { Folder, TreeFile } from './tree/folder';
 
@@ -30,12 +33,60 @@ export interface ManagementRepositoryProps {
  * decrypts, the Git credentials), the Gardenlet API (served by gardener-apiserver in the virtual
  * garden, not by a CRD), plus the config's own `check` declarations.
  */
-export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; componentVector: ExpectedComponentVersion[] } {
+export function checkDeclarations(c: PlatformConfig): { external: string[]; externalCrds: string[]; crdFiles: string[]; componentVector: ExpectedComponentVersion[] } {
   return {
-    external: [`Secret/*/${c.sops.secretName}`, `Secret/${fluxNamespaceOf(c)}/${c.git.credentialsSecret}`, ...gardenerExternals(c), ...c.check.external],
-    externalCrds: [...gardenerExternalApis(c), ...c.check.externalCrds],
+    // A Kommander tree runs on its release's Flux: validate against that Flux's CRDs.
+    crdFiles: c.kommander.enabled && c.applicationDefinitions ? releaseFluxCrdFiles(path.resolve(c.baseDir, c.applicationDefinitions)) : [],
+    external: [
+      `Secret/*/${c.sops.secretName}`,
+      `Secret/${fluxNamespaceOf(c)}/${c.git.credentialsSecret}`,
+      // applications era: kommander-operator (not a stage) deploys AppManagement's HelmRelease, which
+      // the AppManagement stage health-checks (rule readiness).
+      ...(c.kommander.enabled && releaseEra(c) === 'applications' ? [`HelmRelease/${KOMMANDER_NAMESPACE}/kommander-appmanagement`] : []),
+      ...gardenerExternals(c),
+      ...c.check.external,
+    ],
+    externalCrds: [
+      ...gardenerExternalApis(c),
+      // Kommander: cert-manager is a prerequisite of the cluster (NKP pre-flight; Konvoy installs it).
+      ...(c.kommander.enabled ? KOMMANDER_EXTERNAL_CRDS : []),
+      // applications era: kommander-operator (chart from Git) installs KommanderCore's CRD and,
+      // for it, AppManagement with the AppDeployment CRDs.
+      ...(c.kommander.enabled && releaseEra(c) === 'applications' ? ['apps.kommander.d2iq.io', 'dkp.d2iq.io'] : []),
+      ...c.check.externalCrds,
+    ],
     componentVector: gardenerComponentVersions(c),
   };
+}
+
+/** API groups whose CRDs a Kommander cluster has before the tree: cert-manager's. */
+export const KOMMANDER_EXTERNAL_CRDS = ['cert-manager.io'];
+
+/** The config's release; undefined when it cannot be read (the Kommander tree reports why). */
+function tryReadRelease(c: PlatformConfig): ReleaseView | undefined {
+  try {
+    return c.applicationDefinitions ? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The era of the config's release, when it can be read. */
+function releaseEra(c: PlatformConfig): string | undefined {
+  try {
+    return c.applicationDefinitions ? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions)).era : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The release's Flux CRD files; [] when the tree cannot be read (synth reports that). */
+function releaseFluxCrdFiles(root: string): string[] {
+  try {
+    return [...readReleaseView(root).fluxCrdFiles];
+  } catch {
+    return [];
+  }
 }
 
 /** The `.sops.yaml` creation rules: public age recipients only. */
@@ -64,8 +115,12 @@ export class ManagementRepository extends Construct {
   constructor(scope: Construct, id: string, props: ManagementRepositoryProps) {
     super(scope, id);
     const c = props.config;
+    // A Kommander tree runs on its release's Flux: every Flux object of the repository (the
+    // Gardener tree's too) uses the API versions that Flux serves.
+    const release = c.kommander.enabled ? tryReadRelease(c) : undefined;
+    if (release) this.node.setContext(FLUX_API_CONTEXT, release.fluxApi);
     this.root = new Folder(this, 'Root', { path: `clusters/${c.clusterName}` });
-    const url = c.git.url ?? giteaRepositoryUrl(c.gitea.repository);
+    const url = c.git.url;
     // The sync objects `flux bootstrap --namespace kommander-flux --path clusters/<name>` creates,
     // adopted by the tree so that Git manages them from then on.
     const ns = fluxNamespaceOf(c); // flux-system for a Gardener-only tree
@@ -90,7 +145,7 @@ export class ManagementRepository extends Construct {
     // The landscape's Secrets are claimed first: the Kommander tree sweeps the unclaimed ones.
     const gardenerSecrets = gardenerSection(c)?.enabled ? GardenerSecrets.claim(c, secrets) : undefined;
     if (c.kommander.enabled) {
-      this.kommander = new KommanderTree(this.root, 'Kommander', { config: c, source: this.rootSource, secrets });
+      this.kommander = new KommanderTree(this.root, 'Kommander', { config: c, source: this.rootSource, secrets, release });
     }
     if (gardenerSecrets) {
       // One cert-manager: the Kommander tree's when it exists.
@@ -104,6 +159,10 @@ export class ManagementRepository extends Construct {
     if (c.sops.ageRecipients.length) {
       new TreeFile(this, 'SopsConfig', { path: '.sops.yaml', content: sopsCreationRules(c.sops.ageRecipients) });
     }
-    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide(c, this.root.path, url) });
+    // Flux is the release's: BOOTSTRAP.md installs that version.
+    const fluxVersion = this.kommander?.release.fluxVersion ?? c.flux.version;
+    // Gitea hosts the management repository only in the services era (v2.17.1: git-operator).
+    const gitea = this.kommander ? { ...c.gitea, enabled: this.kommander.release.era === 'services' } : c.gitea;
+    new TreeFile(this, 'Bootstrap', { path: 'BOOTSTRAP.md', content: bootstrapGuide({ ...c, gitea, flux: { ...c.flux, version: fluxVersion } }, this.root.path, url) });
   }
 }

@@ -97,6 +97,7 @@ async function main(parsed: ParsedArgs): Promise<number> {
   try {
     result = await checkTreeFull(args.dir, {
       crdDirs: args.crdDirs,
+      crdFiles: fromConfig.crdFiles,
       externalCrds: [...args.externalCrds, ...fromConfig.externalCrds],
       external: [...args.external, ...fromConfig.external],
       kustomize: args.kustomize,

@@ -37,7 +37,7 @@ describe('airgap', () => {
     // GIVEN an app folder with an OCIRepository chart, as kommander-applications ships them
     const tree = withMirror();
     tree.set(
-      'applications/reloader/2.2.11/helmrelease/reloader.yaml',
+      'services/reloader/1.0.65/reloader.yaml',
       [
         'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: ${releaseName}-chart\n  namespace: ${releaseNamespace}\nspec:\n  interval: 1h\n  url: oci://ghcr.io/stakater/charts/reloader\n  ref:\n    tag: 2.2.11\n',
         'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${releaseName}\n  namespace: ${releaseNamespace}\nspec:\n  interval: 15m\n  chartRef:\n    kind: OCIRepository\n    name: ${releaseName}-chart\n',
@@ -105,6 +105,7 @@ describe('airgap', () => {
     expect(md?.content.toString()).toContain('## OCI artifacts');
     expect(md?.content.toString()).toContain('| operator | v1.146.4 |');
     expect(files.find((f) => f.path === 'AIRGAP.json')).toBeDefined();
-    expect(synthesize(loadConfig(path.resolve(__dirname, '../platform.yaml'))).some((f) => f.path.startsWith('AIRGAP'))).toBe(false);
+    // AND a config that is not air-gapped gets none
+    expect(synthesize(loadConfig(path.resolve(__dirname, '../examples/kommander-v2.17.1.yaml'))).some((f) => f.path.startsWith('AIRGAP'))).toBe(false);
   });
 });

@@ -42,7 +42,8 @@ describeIfShared()('check: the sample tree', () => {
     const files: { path: string; content: string | Buffer }[] = synthesize(loadConfig(path.resolve(__dirname, '../platform.yaml')));
     const tree: Tree = new Map(files.map((f) => [f.path, f.content.toString()]));
     // WHEN it is checked (the age key Secret is created at bootstrap, as the config says)
-    const findings = check(tree, { ...OPTS, external: readCheckConfig(path.resolve(__dirname, '../platform.yaml')).external });
+    const declared = readCheckConfig(path.resolve(__dirname, '../platform.yaml'));
+    const findings = check(tree, { ...OPTS, external: declared.external, externalCrds: declared.externalCrds, crdFiles: declared.crdFiles });
     // THEN nothing is reported
     expect(formatFindings(findings)).toBe('');
   });

@@ -10,7 +10,7 @@ import { main as schemaMain, renderSchemaFile } from '../scripts/schema';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'config');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const HOST = { clusterHostname: 'kommander.example.com' };
+const HOST = { clusterHostname: 'kommander.example.com', git: { url: 'https://git.example.com/m.git' } };
 const AGE = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
 /** The ConfigError `fn` throws (fails the test if it throws nothing or something else). */
@@ -27,17 +27,23 @@ function configError(fn: () => unknown): ConfigError {
 /** The messages of the ConfigError `fn` throws, one per problem. */
 const problemsOf = (fn: () => unknown): string[] => configError(fn).message.split('\n');
 
+/**
+ * The root repository every config names (`git.url` is required); added to raw configs that test
+ * something else and do not set it.
+ */
+function withRoot(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const r = raw as { git?: unknown };
+  if (r.git === undefined) return { ...r, git: { url: 'https://git.example.com/m.git' } };
+  if (typeof r.git === 'object' && r.git !== null && !Array.isArray(r.git) && !('url' in r.git)) return { ...r, git: { url: 'https://git.example.com/m.git', ...r.git } };
+  return raw;
+}
+
 /** The problems of a raw config (relative paths resolve against the fixture dir). */
-const problems = (raw: unknown) => problemsOf(() => parseConfig(raw, FIXTURES));
+const problems = (raw: unknown) => problemsOf(() => parseConfig(withRoot(raw), FIXTURES));
 
 const DEFAULT_APP: Omit<AppConfig, 'version'> = { enabled: true, values: {}, kind: 'ClusterApp', clusters: [] };
-const DEFAULT_APPS = {
-  'cert-manager': { ...DEFAULT_APP, version: '1.21.1' },
-  chartmuseum: { ...DEFAULT_APP, version: '3.10.3' },
-  gatekeeper: { ...DEFAULT_APP, version: '3.23.0' },
-  'kommander-appmanagement': { ...DEFAULT_APP, version: '0.8.3' },
-  kommander: { ...DEFAULT_APP, version: '0.8.3' },
-};
+const DEFAULT_APPS = {};
 
 describe('loading a valid config', () => {
   test('a minimal config gets all defaults', () => {
@@ -48,15 +54,14 @@ describe('loading a valid config', () => {
     expect(cfg).toStrictEqual({
       baseDir: FIXTURES,
       clusterName: 'management',
-      git: { branch: 'main', credentialsSecret: 'kommander-git-credentials', interval: '1m' },
+      git: { url: 'https://git.example.com/platform/management.git', branch: 'main', credentialsSecret: 'root-git-credentials', interval: '1m' },
       flux: { mode: 'bootstrap', version: '2.9.4', interval: '10m', retryInterval: '1m', timeout: '10m' },
       sops: { ageRecipients: [], secretName: 'sops-age', secretKey: 'age.agekey' },
-      kommander: { enabled: true, version: 'v2.8.3' },
+      kommander: { enabled: true, variables: {} },
       clusterHostname: 'kommander.example.com',
       airgapped: { enabled: false },
       gitea: {
         enabled: true,
-        version: '10.6.0',
         adminSecret: 'gitea-admin-credentials',
         hostsManagementRepository: true,
         repository: 'kommander/kommander',
@@ -78,27 +83,23 @@ describe('loading a valid config', () => {
       baseDir: FIXTURES,
       clusterName: 'mgmt-eu',
       git: { url: 'ssh://git@github.com/example/management.git', branch: 'release', credentialsSecret: 'mgmt-git', interval: '5m' },
-      flux: { mode: 'manifest', installManifest: 'flux-install.yaml', version: 'v2.9.4', interval: '15m', retryInterval: '2m', timeout: '20m' },
+      flux: { mode: 'manifest', version: 'v2.9.4', interval: '15m', retryInterval: '2m', timeout: '20m' },
       sops: { ageRecipients: [AGE], secretName: 'mgmt-age', secretKey: 'identity.agekey' },
-      kommander: { enabled: false, version: 'v2.8.4' },
+      kommander: { enabled: false, variables: { kommanderAppManagementReplicas: '2' } },
       clusterHostname: 'kommander.example.com',
-      applicationDefinitions: 'app-definitions',
+      applicationDefinitions: '../../../examples/kommander-applications/v2.8.3',
       acme: { email: 'ops@example.com', server: 'https://acme-staging-v02.api.letsencrypt.org/directory', ingressClass: 'traefik' },
       airgapped: { enabled: true, helmMirror: 'https://charts.mirror.internal' },
       gitea: {
         enabled: true,
-        version: '10.5.0',
         adminSecret: 'gitea-admin',
         hostsManagementRepository: false,
         repository: 'platform/management',
         values: { persistence: { size: '20Gi' } },
       },
       apps: {
-        'cert-manager': DEFAULT_APPS['cert-manager'],
-        chartmuseum: { ...DEFAULT_APPS.chartmuseum, enabled: false },
+        chartmuseum: { ...DEFAULT_APP, enabled: false },
         gatekeeper: { ...DEFAULT_APP, version: '3.14.1', values: { replicas: 2 } },
-        'kommander-appmanagement': DEFAULT_APPS['kommander-appmanagement'],
-        kommander: DEFAULT_APPS.kommander,
         traefik: { enabled: true, version: '39.0.7', values: {}, kind: 'App', clusters: ['prod-eu-1', 'prod-us-1'] },
       },
       catalog: {
@@ -131,8 +132,8 @@ describe('loading a valid config', () => {
     // AND the gardener section is validated and defaulted by its own schema (test/gardener-config.test.ts)
     expect((cfg.gardener as any).name).toBe('dev');
     expect((cfg.gardener as any).domains.api).toBe('api.garden.example.com');
-    // AND the core apps come first, in built-in order
-    expect(Object.keys(cfg.apps)).toEqual(['cert-manager', 'chartmuseum', 'gatekeeper', 'kommander-appmanagement', 'kommander', 'traefik']);
+    // AND the apps are sorted by id (the release decides which are core: lib/kommander/apps.ts)
+    expect(Object.keys(cfg.apps)).toEqual(['chartmuseum', 'gatekeeper', 'traefik']);
 
     // WHEN the result (without baseDir) is dumped to YAML and loaded again
     const { baseDir, ...rest } = cfg;
@@ -144,23 +145,23 @@ describe('loading a valid config', () => {
   test('an app given as null is enabled with its defaults', () => {
     // GIVEN core apps given as `null`, as in the Kommander installer config, and an empty apps key
     // WHEN the config is parsed
-    const cfg = parseConfig(YAML.parse('clusterHostname: kommander.example.com\napps:\n  chartmuseum:\n  gatekeeper: null\n'), FIXTURES);
+    const cfg = parseConfig(withRoot(YAML.parse('clusterHostname: kommander.example.com\napps:\n  chartmuseum:\n  gatekeeper: null\n')), FIXTURES);
     const empty = parseConfig({ ...HOST, apps: null, sops: { ageRecipients: null }, gitea: { values: null } }, FIXTURES);
-    // THEN they are enabled with their built-in versions
-    expect(cfg.apps.chartmuseum).toStrictEqual(DEFAULT_APPS.chartmuseum);
-    expect(cfg.apps.gatekeeper).toStrictEqual(DEFAULT_APPS.gatekeeper);
+    // THEN they are enabled, versions left to the release
+    expect(cfg.apps.chartmuseum).toStrictEqual(DEFAULT_APP);
+    expect(cfg.apps.gatekeeper).toStrictEqual(DEFAULT_APP);
     // AND empty containers mean their defaults
     expect(empty.apps).toStrictEqual(DEFAULT_APPS);
     expect(empty.sops.ageRecipients).toEqual([]);
     expect(empty.gitea.values).toEqual({});
   });
 
-  test('an optional core app may be disabled, optional apps are sorted by id', () => {
-    // GIVEN chartmuseum (optional core app) disabled and two optional apps in reverse order
+  test('an app may be disabled, apps are sorted by id', () => {
+    // GIVEN chartmuseum disabled and two apps in reverse order
     const cfg = parseConfig({ ...HOST, apps: { zeta: { version: '1.0.0' }, chartmuseum: { enabled: false }, alpha: { version: '2.0.0-rc.1' } } }, FIXTURES);
     // THEN chartmuseum is disabled and the app order does not depend on the YAML order
     expect(cfg.apps.chartmuseum.enabled).toBe(false);
-    expect(Object.keys(cfg.apps).slice(-2)).toEqual(['alpha', 'zeta']);
+    expect(Object.keys(cfg.apps)).toEqual(['alpha', 'chartmuseum', 'zeta']);
   });
 
   test('gitea defaults follow gitea.enabled and git.url is then used', () => {
@@ -214,16 +215,16 @@ describe('reporting problems', () => {
   });
 
   test('fails on bad versions: leading v where not allowed, numbers', () => {
-    // GIVEN a leading v on an app version, a YAML number as a version, and a bad Kommander version
-    const raw = YAML.parse('clusterHostname: kommander.example.com\napps:\n  traefik:\n    version: v39.0.7\n  gatekeeper:\n    version: 3.14\nkommander:\n  version: 2.8\n');
+    // GIVEN a leading v on an app version, a YAML number as a version, and a bad Flux version
+    const raw = YAML.parse('clusterHostname: kommander.example.com\napps:\n  traefik:\n    version: v39.0.7\n  gatekeeper:\n    version: 3.14\nflux:\n  version: 2.8\n');
     // THEN each is reported with its fix
     expect(problems(raw)).toEqual([
       'apps.gatekeeper.version: 3.14 has the wrong type (expected a string, got a number; put the value in quotes)',
       'apps.traefik.version: "v39.0.7" is not a version (e.g. 3.14.1, without the leading v)',
-      'kommander.version: 2.8 has the wrong type (expected a string, got a number; put the value in quotes)',
+      'flux.version: 2.8 has the wrong type (expected a string, got a number; put the value in quotes)',
     ]);
-    // AND a leading v is fine for Flux and Kommander
-    expect(parseConfig({ ...HOST, flux: { version: 'v2.9.4' }, kommander: { version: '2.8.3' } }, FIXTURES).flux.version).toBe('v2.9.4');
+    // AND a leading v is fine for Flux
+    expect(parseConfig({ ...HOST, flux: { version: 'v2.9.4' } }, FIXTURES).flux.version).toBe('v2.9.4');
   });
 
   test('fails on unknown keys with a did-you-mean suggestion', () => {
@@ -361,8 +362,8 @@ describe('reporting problems', () => {
     ]);
   });
 
-  test('fails on duplicate names, including built-in Helm repository names', () => {
-    // GIVEN duplicate catalog names, duplicate and built-in Helm repository names, duplicate clusters and recipients
+  test('fails on duplicate names', () => {
+    // GIVEN duplicate catalog names, duplicate Helm repository names, duplicate clusters and recipients
     const raw = {
       ...HOST,
       catalog: {
@@ -380,11 +381,10 @@ describe('reporting problems', () => {
       apps: { traefik: { version: '1.0.0', clusters: ['a', 'b', 'a'] } },
       sops: { ageRecipients: [AGE, AGE] },
     };
-    // THEN each duplicate points at the first use; built-in names are reserved
+    // THEN each duplicate points at the first use (a name of the release's own repositories is refused at synth: test/kommander-steps.test.ts)
     expect(problems(raw)).toEqual([
       'apps.traefik.clusters[2]: "a" is a duplicate of apps.traefik.clusters[0]',
       'catalog.repositories[2].name: "x" is a duplicate of catalog.repositories[0].name',
-      'helmRepositories[1].name: "charts.jetstack.io" is the name of a built-in Helm repository (choose another name; reserved: charts.jetstack.io, chartmuseum.github.io-charts, open-policy-agent.github.io-charts, dl.gitea.io-charts, mesosphere.github.io-kommander-charts)',
       'helmRepositories[2].name: "charts.example.com" is a duplicate of helmRepositories[0].name',
       `sops.ageRecipients[1]: "${AGE}" is a duplicate of sops.ageRecipients[0]`,
     ]);
@@ -400,35 +400,28 @@ describe('reporting problems', () => {
     ]);
   });
 
-  test('fails when flux manifest mode has no install manifest, or it does not exist', () => {
-    // GIVEN manifest mode without a manifest
-    // THEN the manifest is reported missing
-    expect(problems({ ...HOST, flux: { mode: 'manifest' } })).toEqual([
-      'flux.installManifest: is missing (required when flux.mode is "manifest"; the output of flux install --export, relative to the config file, e.g. flux-install.yaml)',
-    ]);
-    // GIVEN manifest mode with a file that does not exist, and one that is a directory
-    // THEN the resolved path is named
-    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'missing.yaml' } })).toEqual([
-      `flux.installManifest: "missing.yaml" does not exist (no file at ${fixture('missing.yaml')}; paths are relative to the config file; generate it with flux install --export)`,
-    ]);
-    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'app-definitions' } })).toEqual([
-      `flux.installManifest: "app-definitions" is not a file (${fixture('app-definitions')} is a directory; generate it with flux install --export)`,
-    ]);
-    // GIVEN an install manifest in bootstrap mode
-    // THEN it is reported as unused, with both fixes
-    expect(problems({ ...HOST, flux: { installManifest: 'flux-install.yaml' } })).toEqual([
-      'flux.installManifest: "flux-install.yaml" is only used when flux.mode is "manifest" (set flux.mode: manifest, or remove flux.installManifest)',
-    ]);
+  test('manifest mode needs no file of its own: the release ships its Flux manifests (an old installManifest key is refused)', () => {
+    expect(parseConfig({ ...HOST, flux: { mode: 'manifest' } }, FIXTURES).flux.mode).toBe('manifest');
+    expect(problems({ ...HOST, flux: { mode: 'manifest', installManifest: 'flux-install.yaml' } })[0]).toMatch(/^flux\.installManifest: "installManifest" is not a known key/);
   });
 
   test('fails when the application definitions directory does not exist', () => {
     // GIVEN an applicationDefinitions path that does not exist, then one that is a file
     // THEN the resolved path is named
     expect(problems({ ...HOST, applicationDefinitions: 'nope' })).toEqual([
-      `applicationDefinitions: "nope" does not exist (no directory at ${fixture('nope')}; paths are relative to the config file; a kommander-applications-style directory)`,
+      `applicationDefinitions: "nope" does not exist (no directory at ${fixture('nope')}; paths are relative to the config file; a kommander-applications release tree)`,
     ]);
     expect(problems({ ...HOST, applicationDefinitions: 'minimal.yaml' })).toEqual([
-      `applicationDefinitions: "minimal.yaml" is not a directory (${fixture('minimal.yaml')} is a file; expected a kommander-applications-style directory)`,
+      `applicationDefinitions: "minimal.yaml" is not a directory (${fixture('minimal.yaml')} is a file; expected a kommander-applications release tree)`,
+    ]);
+    // AND a directory that is not a release tree names what it found and the releases next to it
+    expect(problems({ ...HOST, applicationDefinitions: '../../../examples' })).toEqual([
+      expect.stringMatching(
+        /^applicationDefinitions: "\.\.\/\.\.\/\.\.\/examples" is not a kommander-applications release tree of a known layout \(found README\.md, .*gardener\.yaml, kommander-applications, .*; expected services\/ \(DKP ≤ 2\.15\) or applications\/ \(NKP ≥ 2\.16\); available releases: /,
+      ),
+    ]);
+    expect(problems({ ...HOST, applicationDefinitions: '../../../examples/kommander-applications' })).toEqual([
+      'applicationDefinitions: "../../../examples/kommander-applications" is not a kommander-applications release tree of a known layout (found README.md, v2.17.1, v2.8.3; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ../../../examples/kommander-applications/v2.17.1, ../../../examples/kommander-applications/v2.8.3)',
     ]);
   });
 
@@ -458,43 +451,33 @@ describe('reporting problems', () => {
     ]);
   });
 
-  test('fails when git.url is missing and Gitea does not host the repository', () => {
-    // GIVEN Gitea enabled but not hosting, and no git.url
+  test('fails when git.url is missing: the root repository is always the user\'s', () => {
+    // GIVEN no git.url (even with Gitea enabled, which hosts only the in-cluster management repository)
     // THEN git.url is required
-    expect(problems({ ...HOST, gitea: { hostsManagementRepository: false } })).toEqual([
-      'git.url: is missing (required unless gitea.enabled and gitea.hostsManagementRepository are true, e.g. https://github.com/example/management.git)',
-    ]);
-    // GIVEN Gitea disabled and no git.url
-    // THEN git.url is required too
-    expect(problems({ ...HOST, gitea: { enabled: false } })).toEqual([
-      'git.url: is missing (required unless gitea.enabled and gitea.hostsManagementRepository are true, e.g. https://github.com/example/management.git)',
+    expect(problemsOf(() => parseConfig({ clusterHostname: 'kommander.example.com' }, FIXTURES))).toEqual([
+      'git.url: is missing (required: the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git)',
     ]);
   });
 
-  test('fails when Gitea should host the repository but is disabled', () => {
-    // GIVEN Gitea disabled but explicitly hosting the management repository
-    // THEN the contradiction is reported with both fixes
-    expect(problems({ ...HOST, gitea: { enabled: false, hostsManagementRepository: true }, git: { url: 'https://example.com/m.git' } })).toEqual([
-      'gitea.hostsManagementRepository: true requires gitea.enabled (set gitea.enabled: true, or set gitea.hostsManagementRepository: false and git.url)',
+  test('fails when the root source is the in-cluster repository the tree deploys (Gitea or git-operator)', () => {
+    expect(problems({ ...HOST, git: { url: 'https://gitea-http.kommander.svc/kommander/kommander.git' } })).toEqual([
+      'git.url: "https://gitea-http.kommander.svc/kommander/kommander.git" is the in-cluster management repository this tree deploys (Flux could never bootstrap from it; set git.url to the root repository outside the cluster, e.g. https://github.com/example/management.git)',
+    ]);
+    expect(problems({ ...HOST, git: { url: 'https://git-operator-git.git-operator-system.svc.cluster.local./repositories/kommander/kommander.git' } })[0]).toMatch(
+      /^git\.url: .* is the in-cluster management repository this tree deploys/,
+    );
+  });
+
+  test('fails when the root repository would share the management repository\'s credentials', () => {
+    expect(problems({ ...HOST, git: { url: 'https://git.example.com/m.git', credentialsSecret: 'kommander-git-credentials' } })).toEqual([
+      'git.credentialsSecret: "kommander-git-credentials" is the Secret of the in-cluster management repository (the root repository has separate credentials; use another name, e.g. root-git-credentials)',
     ]);
   });
 
-  test('fails when an optional app has no version, suggesting a core app for a typo', () => {
-    // GIVEN an optional app without version, and a misspelt core app given as null
-    // THEN both need a version, and the typo gets a suggestion
-    expect(problems({ ...HOST, apps: { traefik: { enabled: true }, gatekeper: null } })).toEqual([
-      'apps.gatekeper.version: is missing (required for an optional app, e.g. 3.14.1; did you mean the core app `gatekeeper`?)',
-      'apps.traefik.version: is missing (required for an optional app, e.g. 3.14.1)',
-    ]);
-  });
-
-  test('fails when a non-optional core app is disabled', () => {
-    // GIVEN two core apps the installer needs, disabled
-    // THEN each is reported
-    expect(problems({ ...HOST, apps: { gatekeeper: { enabled: false }, 'cert-manager': { enabled: false } } })).toEqual([
-      'apps.cert-manager.enabled: false is not allowed (cert-manager is a core app the installer deploys; remove the key or set it to true)',
-      'apps.gatekeeper.enabled: false is not allowed (gatekeeper is a core app the installer deploys; remove the key or set it to true)',
-    ]);
+  test('an app version is optional: the release decides (checked against it at synth, test/kommander-steps.test.ts)', () => {
+    const cfg = parseConfig({ ...HOST, apps: { traefik: { enabled: true }, gatekeeper: null } }, FIXTURES);
+    expect(cfg.apps.traefik.version).toBeUndefined();
+    expect(cfg.apps.gatekeeper).toStrictEqual(DEFAULT_APP);
   });
 
   test('fails with every problem at once, sorted by path', () => {
@@ -516,11 +499,9 @@ describe('reporting problems', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.problems.map((p) => p.path)).toEqual([
       'acme.email',
-      'apps.traefik.version',
       'catalog.repositories[2].interval',
       'catalog.repositories[10].interval',
       'clusterHostname',
-      'flux.installManifest',
       'git.url',
       'ingressCertificate',
       'zzz',
@@ -567,6 +548,12 @@ describe('loadConfig', () => {
         column: 18,
       },
       { path: 'git.brnach', message: 'git.brnach: "brnach" is not a known key (did you mean `branch`?)', line: 3, column: 11 },
+      {
+        path: 'git.url',
+        message: 'git.url: is missing (required: the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git)',
+        line: 3,
+        column: 3,
+      },
     ]);
   });
 
@@ -582,6 +569,7 @@ describe('loadConfig', () => {
     // THEN the empty file lacks clusterHostname and the missing one cannot be read
     expect(problemsOf(() => loadConfig(fixture('empty.yaml')))).toEqual([
       'clusterHostname: is missing (required: the DNS name the management cluster is reached at, e.g. kommander.example.com)',
+      'git.url: is missing (required: the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git)',
     ]);
     const missing = fixture('does-not-exist.yaml');
     expect(problemsOf(() => loadConfig(missing))).toEqual([`${missing}: cannot be read (ENOENT: ${missing}; check the path to the config file)`]);
@@ -609,7 +597,7 @@ describe('JSON Schema and reference', () => {
   });
 
   test('the JSON Schema rejects a bad config', () => {
-    // GIVEN an unknown key, a bad version, a missing host name, acme with ingressCertificate, manifest mode without manifest
+    // GIVEN an unknown key, a bad version, a missing host name and root repository, acme with ingressCertificate, air-gap without mirror
     const raw = {
       git: { brnach: 'main' },
       apps: { gatekeeper: { version: '3.x', enabled: false }, traefik: {} },
@@ -625,11 +613,9 @@ describe('JSON Schema and reference', () => {
       expect.arrayContaining([
         ' required', // clusterHostname
         '/git additionalProperties',
+        '/git required', // git.url
         '/apps/gatekeeper/version pattern',
-        '/apps/gatekeeper/enabled const',
-        '/apps/traefik required',
         ' not',
-        '/flux required',
         '/airgapped required',
       ]),
     );
@@ -682,13 +668,12 @@ describe('JSON Schema and reference', () => {
     expect(byPath.get('git.url')).toEqual({
       path: 'git.url',
       type: 'string (URL: https, http, ssh)',
-      default: '- required unless Gitea hosts the repository',
-      description: 'Clone URL of the management repository. Ignored when Gitea hosts it (`gitea.enabled` and `gitea.hostsManagementRepository`).',
+      default: 'required',
+      description: 'Clone URL of the root repository Flux bootstraps from (yours, outside the cluster). The in-cluster management repository is created from it; it must not be that repository.',
     });
-    expect(byPath.get('apps.<id>.version')).toMatchObject({ type: 'string (version)', default: 'required' });
-    expect(byPath.get('apps.gatekeeper.version')).toMatchObject({ default: '3.23.0' });
-    expect(byPath.get('apps.gatekeeper.enabled')).toMatchObject({ type: 'boolean (must be true)' });
-    expect(byPath.has('apps.chartmuseum.enabled')).toBe(false); // same as the generic row
+    expect(byPath.get('apps.<id>.version')).toMatchObject({ type: 'string (version)', default: "- the release's version of the app" });
+    // no per-app rows: which apps are core, and their versions, come from the release
+    expect([...byPath.keys()].filter((k) => /^apps\.(gatekeeper|chartmuseum)\./.test(k))).toEqual([]);
     expect(byPath.get('catalog.repositories[].branch')).toMatchObject({ default: 'main (none when `tag` is set)' });
     expect(byPath.get('flux.timeout')).toMatchObject({ type: 'string (duration)', default: '10m' });
     // deterministic

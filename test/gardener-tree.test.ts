@@ -331,29 +331,35 @@ describe('the Gardener example (examples/gardener.yaml)', () => {
 describe('Kommander and Gardener in one repository (examples/kommander-gardener.yaml)', () => {
   const files = synthesize(loadConfig(COMBINED));
 
-  testIfCrds('synthesizes without duplicate objects; the root source and .sops.yaml appear once', () => {
-    const all = objects(files).map((o) => o.obj);
+  // The copied release tree (applications/, common/, charts/, clusters/kommander_host-cluster/) is
+  // the release's own content, templated per app; the synthesizer's objects are the rest.
+  const RELEASE_COPY = /^(applications|services|common|charts|clusters\/kommander_host-cluster)\//;
+  const synthesized = files.filter((f) => !RELEASE_COPY.test(f.path));
+
+  testIfCrds('synthesizes without duplicate objects; the root source and .sops.yaml appear once; no cert-manager of its own', () => {
+    const all = objects(synthesized).map((o) => o.obj);
     const keys = all.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
     expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toStrictEqual([]);
-    expect(all.filter((o) => o.kind === 'HelmRelease' && o.spec.chart?.spec?.chart === 'cert-manager')).toHaveLength(1);
-    expect(all.filter((o) => o.kind === 'Namespace' && o.metadata.name === 'cert-manager')).toHaveLength(1);
+    // cert-manager is a prerequisite of a Kommander cluster (NKP pre-flight): neither tree installs it.
+    expect(all.filter((o) => o.kind === 'HelmRelease' && o.spec.chart?.spec?.chart === 'cert-manager')).toHaveLength(0);
     expect(all.filter((o) => o.kind === 'GitRepository' && o.metadata.name === 'kommander-flux')).toHaveLength(1);
-    // One HelmRepository per chart repository (Kommander's URLs are mirror-substitutable).
+    // One HelmRepository per chart repository.
     const urls = all.filter((o) => o.kind === 'HelmRepository').map((o) => String(o.spec.url).replace(/^\$\{helmMirrorURL:=(.*)\}$/, '$1').replace(/\/+$/, ''));
     expect(urls.filter((u, i) => urls.indexOf(u) !== i)).toStrictEqual([]);
-    expect(urls).toContain('https://charts.jetstack.io');
     expect(files.filter((f) => f.path === '.sops.yaml' || f.path === 'BOOTSTRAP.md').length).toBeLessThanOrEqual(2);
-    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...checkDeclarations(loadConfig(COMBINED)) });
+    const declared = checkDeclarations(loadConfig(COMBINED));
+    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...declared });
     expect(findings).toStrictEqual([]);
   });
 
-  test('the landscape shares the Kommander Flux namespace, and waits on no Kommander stage', () => {
-    const { stages } = stageGraph(files);
-    const all = objects(files).map((o) => o.obj);
+  test('the landscape shares the Kommander Flux namespace, and waits on no Kommander stage (gardener-operator needs no cert-manager)', () => {
+    const { stages } = stageGraph(synthesized);
+    const all = objects(synthesized).map((o) => o.obj);
     const gardenerStages = all.filter((o) => o.kind === 'Kustomization' && o.metadata.name.startsWith('gardener-'));
     expect(new Set(gardenerStages.map((o) => o.metadata.namespace))).toStrictEqual(new Set(['kommander-flux', 'garden']));
     expect(all.some((o) => /toolkit\.fluxcd\.io/.test(o.apiVersion) && o.metadata.namespace === 'flux-system')).toBe(false);
     for (const o of gardenerStages) for (const d of stages.get(o.metadata.name)!.dependsOn) expect(d.startsWith('gardener-')).toBe(true);
+    expect(files.some((f) => f.path.startsWith('gardener/cert-manager/'))).toBe(false);
   });
 
   test('adding the landscape leaves every Kommander file as it was', () => {

@@ -32,11 +32,11 @@ describe('examples/extend/main.ts (a user main.ts that adds a Stage with a HelmR
     ]);
     // AND the root folder applies its Flux Kustomization, which waits for cert-manager
     expect(tree.get('clusters/management/kustomization.yaml')).toContain('- kustomization-podinfo.yaml');
-    expect(tree.get('clusters/management/kustomization-podinfo.yaml')).toContain('dependsOn:\n    - name: cert-manager\n');
+    expect(tree.get('clusters/management/kustomization-podinfo.yaml')).toContain('dependsOn:\n    - name: kommander-root-ca\n');
   });
 
   test('the user stage is in ROLLOUT.md', () => {
-    expect(tree.get('ROLLOUT.md')).toContain('| `kommander-flux/podinfo` | `./apps/podinfo` | `kommander-flux/cert-manager` | `podinfo/podinfo (podinfo@6.7.1)` |');
+    expect(tree.get('ROLLOUT.md')).toContain('| `kommander-flux/podinfo` | `./apps/podinfo` | `kommander-flux/kommander-root-ca` | `podinfo/podinfo (podinfo@6.7.1)` |');
   });
 
   (hasShared('crds') ? test : test.skip)(`the tree check passes on the extended tree${hasShared('crds') ? '' : ' [SKIPPED: ../shared/crds is missing]'}`, () => {

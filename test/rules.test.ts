@@ -9,6 +9,7 @@ import * as path from 'path';
 import { synthesize } from '../lib/cli';
 import { loadConfig } from '../lib/config/load';
 import { encryptManifest } from '../lib/sops/file';
+import * as YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -16,6 +17,14 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespa
 
 function objectsOf(configFile: string): Obj[] {
   return synthesize(loadConfig(configFile)).flatMap((f) => (f.objects ?? []) as Obj[]).filter((o) => typeof o?.kind === 'string' && !o.apiVersion.startsWith('kustomize.config.k8s.io'));
+}
+
+/** Every object of every YAML file of the tree, the copied release included (rendered or not). */
+function allObjectsOf(configFile: string): Obj[] {
+  return synthesize(loadConfig(configFile))
+    .filter((f) => /\.ya?ml$/.test(f.path))
+    .flatMap((f) => YAML.parseAllDocuments(f.content.toString()).map((d) => d.toJS() as Obj))
+    .filter((o) => typeof o?.kind === 'string');
 }
 
 function find(objects: readonly Obj[], kind: string, name: string, namespace?: string): Obj {
@@ -50,12 +59,13 @@ function allDependencies(objects: readonly Obj[], name: string, seen = new Set<s
 
 describe('rules of the example tree (platform.yaml)', () => {
   const objects = objectsOf(path.join(ROOT, 'platform.yaml'));
+  const everything = allObjectsOf(path.join(ROOT, 'platform.yaml'));
 
-  test('gatekeeper installs after Flux is configured, the root CA exists and its chart source is defined', () => {
+  test('gatekeeper installs after Flux is configured and its chart source is defined', () => {
     // GIVEN the gatekeeper stage
     const gk = stage(objects, 'gatekeeper');
-    // THEN it waits for the flux configuration, the root CA and the Helm repositories
-    expect(dependsOn(gk)).toEqual(expect.arrayContaining(['kommander-flux-configuration', 'kommander-helm-repositories', 'kommander-root-ca']));
+    // THEN it waits for the flux configuration and the Helm repositories
+    expect(dependsOn(gk)).toEqual(expect.arrayContaining(['kommander-flux-configuration', 'kommander-helm-repositories']));
   });
 
   test('appmanagement installs after gatekeeper (its webhooks must be up first)', () => {
@@ -64,19 +74,19 @@ describe('rules of the example tree (platform.yaml)', () => {
 
   test('the gatekeeper HelmRelease reads its chart from a HelmRepository applied by a stage gatekeeper waits for', () => {
     // GIVEN the gatekeeper HelmRelease and its sourceRef
-    const hr = objects.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'gatekeeper')!;
+    const hr = everything.find((o) => o.kind === 'HelmRelease' && o.metadata.name === 'gatekeeper')!;
     const ref = hr.spec.chart.spec.sourceRef;
-    const repo = find(objects, 'HelmRepository', ref.name, ref.namespace ?? hr.metadata.namespace);
-    // THEN the HelmRepository exists, and the stage applying it is among gatekeeper's dependencies
+    const repo = find(everything, 'HelmRepository', ref.name, ref.namespace);
+    // THEN the HelmRepository exists, and the stage applying it is among the install stage's dependencies
     expect(repo.metadata.name).toBe(ref.name);
-    expect(allDependencies(objects, 'gatekeeper')).toContain('kommander-helm-repositories');
+    expect(allDependencies(objects, 'kommander-install-gatekeeper')).toContain('kommander-helm-repositories');
   });
 
   test('caSecretNamespace of kommander-vars is where the CA Certificate writes the Secret the CA ClusterIssuer reads (cert-manager\'s cluster resource namespace)', () => {
     // GIVEN the CA ClusterIssuer, the Certificate that writes its Secret, cert-manager's HelmRelease and the vars
     const issuer = find(objects, 'ClusterIssuer', 'kommander-ca');
     const cert = objects.find((o) => o.kind === 'Certificate' && o.spec?.secretName === issuer.spec.ca.secretName)!;
-    const certManager = objects.find((o) => o.kind === 'HelmRelease' && o.spec?.chart?.spec?.chart === 'cert-manager')!;
+    const certManager = everything.find((o) => o.kind === 'HelmRelease' && o.spec?.chart?.spec?.chart === 'cert-manager')!;
     const clusterResourceNamespace = certManager.spec.values?.clusterResourceNamespace ?? certManager.spec.targetNamespace ?? certManager.metadata.namespace;
     const vars = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kommander-vars');
     // THEN a ClusterIssuer reads its CA Secret from cert-manager's cluster resource namespace: the Certificate writes it there
@@ -107,7 +117,7 @@ describe('the fallback kommander-secrets stage', () => {
   test('applies the Secrets no stage claims, decrypting them, after the namespaces exist', async () => {
     // GIVEN the example config and its secrets/, plus a SOPS-encrypted Secret in a namespace no stage claims
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-secrets-'));
-    const text = fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8').replace('applicationDefinitions: examples/kommander-applications', `applicationDefinitions: ${path.join(ROOT, 'examples/kommander-applications')}`);
+    const text = fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8').replace(/^applicationDefinitions: (.*)$/m, (_, p: string) => `applicationDefinitions: ${path.join(ROOT, p)}`);
     fs.writeFileSync(path.join(dir, 'platform.yaml'), text);
     fs.cpSync(path.join(ROOT, 'secrets'), path.join(dir, 'secrets'), { recursive: true });
     const recipients = [...text.matchAll(/\b(age1[0-9a-z]{58})\b/g)].map((m) => m[1]);

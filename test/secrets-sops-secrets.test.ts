@@ -25,7 +25,10 @@ function workspace(files: { [rel: string]: string }): string {
 }
 
 function synthIn(dir: string, recipients = [EXAMPLE_RECIPIENT]) {
-  const config = parseConfig({ clusterHostname: 'mgmt.example.com', git: { url: 'https://git.example.com/m.git' }, sops: { ageRecipients: recipients } }, dir);
+  const config = parseConfig(
+    { clusterHostname: 'mgmt.example.com', git: { url: 'https://git.example.com/m.git' }, sops: { ageRecipients: recipients }, applicationDefinitions: path.join(ROOT, 'examples/kommander-applications/v2.8.3') },
+    dir,
+  );
   return synthesize(config);
 }
 
@@ -81,7 +84,7 @@ describe('SecretStore and SopsSecret (synth copy-through and refusals)', () => {
   test('the example tree needs no private key and carries no age identity under dist/', () => {
     // the example synthesizes in CI without any identity (no SOPS_AGE_KEY, no keys file)
     const app = new App({ outdir: '.' });
-    new ManagementRepository(app, 'P', { config: parseConfig({ clusterHostname: 'a.example.com', git: { url: 'https://g.example.com/r.git' }, sops: { ageRecipients: [EXAMPLE_RECIPIENT] } }, ROOT), inspectSecret: inspectSopsFile });
+    new ManagementRepository(app, 'P', { config: parseConfig({ clusterHostname: 'a.example.com', git: { url: 'https://g.example.com/r.git' }, sops: { ageRecipients: [EXAMPLE_RECIPIENT] }, applicationDefinitions: 'examples/kommander-applications/v2.8.3' }, ROOT), inspectSecret: inspectSopsFile });
     expect(renderTree(app).length).toBeGreaterThan(10);
     const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     for (const f of walk(path.join(ROOT, 'dist'))) expect(/AGE-SECRET-KEY/i.test(fs.readFileSync(f, 'utf8'))).toBe(false);

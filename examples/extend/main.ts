@@ -14,8 +14,8 @@ export function addPodinfo(repo: ManagementRepository): Stage {
     name: 'podinfo',
     path: 'apps/podinfo',
     source: repo.rootSource,
-    // the Kommander tree's stages are public: wait for cert-manager (podinfo's ingress certificate)
-    dependsOn: repo.kommander ? [repo.kommander.stages['cert-manager']] : [],
+    // the Kommander tree's stages are public (by name): wait for the Root CA (cert-manager serving)
+    dependsOn: repo.kommander ? [repo.kommander.stages['kommander-root-ca']] : [],
     description: 'podinfo (added by examples/extend/main.ts)',
   });
   new k8s.KubeNamespace(stage.folder, 'Namespace', { metadata: { name: 'podinfo' } });

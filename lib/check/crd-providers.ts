@@ -18,6 +18,8 @@ export const CHART_CRD_PROVIDERS: readonly ChartCrdProvider[] = [
   { chart: 'cert-manager', groups: ['cert-manager.io', 'acme.cert-manager.io'] },
   { chart: 'gatekeeper', groups: ['*.gatekeeper.sh'] },
   { chart: 'kommander-appmanagement', groups: ['apps.kommander.d2iq.io'] },
+  // the kubefed chart of the Kommander releases (services/kubefed/0.10.5, applications/kubefed/0.11.3)
+  { chart: 'kubefed', groups: ['core.kubefed.io', 'types.kubefed.io', 'scheduling.kubefed.io'] },
   { chart: 'gardener-operator', groups: ['operator.gardener.cloud'] },
   { chart: 'cert-management', groups: ['cert.gardener.cloud'] },
   { chart: 'external-dns-management', groups: ['dns.gardener.cloud'] },

@@ -128,7 +128,8 @@ function runRulesRaw(model: TreeModel, options: CheckOptions): Finding[] {
 
 /** The static rules over an in-memory tree. */
 export function checkFiles(files: TreeFiles, options: CheckOptions = {}): Finding[] {
-  const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
+  const crds = [...(options.crdDirs ?? []), ...(options.crdFiles ?? [])];
+  const registry = crds.length > 0 ? loadRegistry(crds) : undefined;
   return runRules(buildModel(files, { registry }), options);
 }
 
@@ -171,7 +172,8 @@ export async function checkTreeFull(dir: string, options: CheckOptions = {}): Pr
   const problem = treeInputProblem(dir, files);
   if (problem) throw new Error(problem);
   const notes: string[] = [];
-  const registry = options.crdDirs && options.crdDirs.length > 0 ? loadRegistry(options.crdDirs) : undefined;
+  const crds = [...(options.crdDirs ?? []), ...(options.crdFiles ?? [])];
+  const registry = crds.length > 0 ? loadRegistry(crds) : undefined;
   if (!registry) notes.push('no CRDs given (--crds): custom resources were not validated against schemas');
   const model = buildModel(files, { registry });
   const findings = runRules(model, options);
@@ -203,6 +205,8 @@ export interface ConfigCheckSection {
   readonly airgapMirrors?: string[];
   /** The version set the config selects (rule `component-version`), when checkDeclarations supplies one. */
   readonly componentVector?: CheckOptions['componentVector'];
+  /** CRD files that replace same-kind CRDs of the CRD directories (the release's Flux). */
+  readonly crdFiles: string[];
 }
 
 /**
@@ -212,7 +216,7 @@ export interface ConfigCheckSection {
  * (`sops.secretName`, default `sops-age`) counts as external in every namespace.
  */
 export function readCheckConfig(configFile: string): ConfigCheckSection {
-  const out: ConfigCheckSection = { external: [], externalCrds: [] };
+  const out: ConfigCheckSection = { external: [], externalCrds: [], crdFiles: [] };
   if (!fs.existsSync(configFile)) return out;
   try {
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -224,7 +228,7 @@ export function readCheckConfig(configFile: string): ConfigCheckSection {
     const airgap = c.airgapped.enabled ? { airgapMirrors: c.airgapped.helmMirror ? [c.airgapped.helmMirror] : [] } : {};
     // The Gardener component vector, when the config's declarations carry it (lib/gardener/vector.ts expectedComponentVersions).
     const vector = (d as { componentVector?: CheckOptions['componentVector'] }).componentVector;
-    return { external: [...d.external], externalCrds: [...d.externalCrds], ...airgap, ...(vector && vector.length > 0 ? { componentVector: vector } : {}) };
+    return { external: [...d.external], externalCrds: [...d.externalCrds], crdFiles: [...d.crdFiles], ...airgap, ...(vector && vector.length > 0 ? { componentVector: vector } : {}) };
   } catch {
     // an invalid config is reported by synth; fall back to the raw section
   }

@@ -73,6 +73,7 @@ export class TreeCheck implements Validation {
       });
       const result = await checkTreeFull(outdir, {
         crdDirs,
+        crdFiles: config.crdFiles,
         externalCrds: [...(this.props.externalCrds ?? []), ...config.externalCrds],
         external: [...(this.props.external ?? []), ...config.external],
         kustomize: this.props.kustomize,

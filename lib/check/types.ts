@@ -58,6 +58,11 @@ export interface CheckOptions {
   /** Directories (or files) with CRDs: CRD YAML or `kubectl get crd -o yaml` output. @default [] */
   readonly crdDirs?: readonly string[];
   /**
+   * CRD files loaded after `crdDirs`, replacing the kinds they define (the Kommander release's own
+   * Flux CRDs, from `checkDeclarations`). @default []
+   */
+  readonly crdFiles?: readonly string[];
+  /**
    * API groups whose CRDs are installed outside the tree (pre-installed, or by bootstrap).
    * `*.example.com` matches every subgroup. @default []
    */

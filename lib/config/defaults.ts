@@ -1,6 +1,6 @@
 /**
- * Built-in facts the config defaults to: the core Kommander apps, their charts and the upstream
- * Helm repositories they come from. Versions are pinned so that a bump is a reviewable diff.
+ * Built-in facts the config defaults to. Nothing here is decided for a Kommander release: its app
+ * versions, Flux, repositories and variables are read from the release tree (lib/kommander).
  */
 
 /** Namespaces as Kommander has them. */
@@ -9,23 +9,18 @@ export const KOMMANDER_NAMESPACE = 'kommander';
 export const FLUX_NAMESPACE = 'kommander-flux';
 /** cert-manager's own namespace, which is also its cluster resource namespace (`--cluster-resource-namespace` defaults to it). */
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
+/**
+ * The in-cluster management repository's credentials Secret (namespace `kommander-flux`; Kommander
+ * values `kommanderGitCredentialsSecretName`): never the root repository's.
+ */
+export const MANAGEMENT_CREDENTIALS = 'kommander-git-credentials';
+/** The CA the Root CA step creates (ClusterIssuer, Certificate and Secret `kommander-ca`). */
+export const KOMMANDER_CA = 'kommander-ca';
 
-/** An upstream Helm repository; its HelmRepository URL is `${helmMirrorURL:=<url>}`. */
-export interface BuiltinHelmRepository {
-  readonly name: string;
-  readonly url: string;
-}
-
-/** Chart sources of the core apps, named as in kommander-applications' common/helm-repositories. */
-export const BUILTIN_HELM_REPOSITORIES: readonly BuiltinHelmRepository[] = [
-  { name: 'charts.jetstack.io', url: 'https://charts.jetstack.io' },
-  { name: 'chartmuseum.github.io-charts', url: 'https://chartmuseum.github.io/charts' },
-  { name: 'open-policy-agent.github.io-charts', url: 'https://open-policy-agent.github.io/gatekeeper/charts/' },
-  { name: 'dl.gitea.io-charts', url: 'https://dl.gitea.io/charts/' },
-  { name: 'mesosphere.github.io-kommander-charts', url: 'https://mesosphere.github.io/kommander/charts' },
-];
-
-/** A core app: installed by an installer stage, later adopted by its AppDeployment. */
+/**
+ * A chart the Gardener tree installs itself when there is no Kommander tree (cert-manager);
+ * kept here for lib/gardener/defaults.ts. The Kommander tree never reads it.
+ */
 export interface CoreApp {
   /** App id (`apps.<id>` key, AppDeployment and HelmRelease name). */
   readonly id: string;
@@ -62,7 +57,7 @@ export const CORE_APPS: readonly CoreApp[] = [
 export const DEFAULTS = {
   clusterName: 'management',
   gitBranch: 'main',
-  gitCredentialsSecret: 'kommander-git-credentials',
+  gitCredentialsSecret: 'root-git-credentials',
   gitInterval: '1m',
   fluxMode: 'bootstrap',
   fluxVersion: '2.9.4',

@@ -8,7 +8,8 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { gardenerCrossChecks } from '../gardener/validate';
 import { parsePlainYaml } from './fast-yaml';
-import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, formatProblem, InputError, parseBoundedYaml, readBoundedFile, readYamlFile, withinLimits, YamlLimits } from '../yaml-bounds';
+import { boundedToJS, decodeUtf8, DEFAULT_LIMITS, InputError, parseBoundedYaml, readBoundedFile, withinLimits, YamlLimits } from '../yaml-bounds';
+import { MANAGEMENT_CREDENTIALS } from './defaults';
 import { applicationDefinitionsProblem, commandUrlProblem, gitRefNameProblem, ownerRepoProblem } from './paths';
 import { ConfigProblem, comparePaths, formatPath, isObj, parsePath, PathSegment, problemAt, show, validateConfig } from './schema';
 import {
@@ -69,60 +70,51 @@ function crossChecks(cfg: Obj, baseDir: string, reported: ReadonlySet<string> = 
     if (why) out.push(problem(segments, `${show(value)} ${why}`));
   }
   const git = isObj(cfg.git) ? cfg.git : {};
-  const flux = isObj(cfg.flux) ? cfg.flux : {};
-  const gitea = isObj(cfg.gitea) ? cfg.gitea : {};
 
-  // Gitea hosting the management repository needs Gitea; otherwise Flux needs git.url.
-  // (Skipped when those flags are themselves invalid: that is already reported.)
-  const giteaValid = typeof gitea.enabled === 'boolean' && typeof gitea.hostsManagementRepository === 'boolean';
-  const giteaHosts = gitea.enabled === true && gitea.hostsManagementRepository === true;
-  if (giteaValid && gitea.enabled === false && gitea.hostsManagementRepository === true) {
+  // The root repository Flux bootstraps from is the user's, outside the cluster: never the
+  // in-cluster management repository the tree itself deploys (Gitea / git-operator).
+  if (git.credentialsSecret === MANAGEMENT_CREDENTIALS) {
     out.push(
       problem(
-        ['gitea', 'hostsManagementRepository'],
-        'true requires gitea.enabled (set gitea.enabled: true, or set gitea.hostsManagementRepository: false and git.url)',
+        ['git', 'credentialsSecret'],
+        '"kommander-git-credentials" is the Secret of the in-cluster management repository (the root repository has separate credentials; use another name, e.g. root-git-credentials)',
       ),
     );
-  } else if (giteaValid && isObj(cfg.git) && !giteaHosts && git.url === undefined) {
+  }
+  if (typeof git.url === 'string' && /:\/\/([^/@]*@)?(gitea-http\.kommander|git-operator-git\.git-operator-system)(\.|:|\/)/.test(git.url)) {
     out.push(
       problem(
         ['git', 'url'],
-        'is missing (required unless gitea.enabled and gitea.hostsManagementRepository are true, e.g. https://github.com/example/management.git)',
+        `${show(git.url)} is the in-cluster management repository this tree deploys (Flux could never bootstrap from it; set git.url to the root repository outside the cluster, e.g. https://github.com/example/management.git)`,
       ),
     );
   }
+  // (A missing applicationDefinitions is reported by the Kommander tree at synth: one ConfigError.)
 
   // Files the config points at, relative to the config file.
-  if (typeof flux.installManifest === 'string' && flux.installManifest !== '') {
-    if (flux.mode === 'bootstrap') {
-      out.push(
-        problem(
-          ['flux', 'installManifest'],
-          `${show(flux.installManifest)} is only used when flux.mode is "manifest" (set flux.mode: manifest, or remove flux.installManifest)`,
-        ),
-      );
-    } else {
-      const problemText = checkPath(baseDir, flux.installManifest, 'file', 'generate it with flux install --export');
-      if (problemText) out.push(problem(['flux', 'installManifest'], problemText));
-      else {
-        // read with the config's bounds (size, aliases, depth) before the tree parses it
-        try {
-          readYamlFile(path.resolve(baseDir, flux.installManifest), DEFAULT_LIMITS, 'the Flux install manifest');
-        } catch (e) {
-          if (!(e instanceof InputError)) throw e;
-          out.push(problem(['flux', 'installManifest'], `${show(flux.installManifest)}: ${e.problems.map(formatProblem).join('; ')} (use the output of flux install --export)`));
-        }
-      }
-    }
-  }
   if (typeof cfg.applicationDefinitions === 'string' && cfg.applicationDefinitions !== '') {
     const problemText =
-      checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications-style directory') ??
-      applicationDefinitionsProblem(baseDir, cfg.applicationDefinitions, [path.join(baseDir, 'dist')]);
+      checkPath(baseDir, cfg.applicationDefinitions, 'directory', 'a kommander-applications release tree') ??
+      applicationDefinitionsProblem(baseDir, cfg.applicationDefinitions, [path.join(baseDir, 'dist')]) ??
+      releaseTreeProblem(baseDir, cfg.applicationDefinitions);
     if (problemText) out.push(problem(['applicationDefinitions'], problemText));
   }
   out.push(...gardenerCrossChecks(cfg, baseDir));
   return out;
+}
+
+/** A directory that is not a kommander-applications release of a known layout. */
+function releaseTreeProblem(baseDir: string, p: string): string | undefined {
+  const abs = path.resolve(baseDir, p);
+  const isRelease = (d: string) => ['services', 'applications'].some((l) => fs.existsSync(path.join(d, l)) && fs.statSync(path.join(d, l)).isDirectory());
+  if (isRelease(abs)) return undefined;
+  const releasesIn = (d: string) =>
+    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => isRelease(path.join(d, n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+  const inside = releasesIn(abs).map((n) => `${p.replace(/\/+$/, '')}/${n}`);
+  const siblings = releasesIn(path.dirname(abs)).map((n) => path.posix.join(path.posix.dirname(p.replace(/\/+$/, '')), n));
+  const available = [...inside, ...siblings];
+  const found = fs.readdirSync(abs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 8).join(', ') || 'nothing';
+  return `${show(p)} is not a kommander-applications release tree of a known layout (found ${found}; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ${available.length ? available.join(', ') : 'none found in or next to it'})`;
 }
 
 function checkPath(baseDir: string, p: string, kind: 'file' | 'directory', hint: string): string | undefined {

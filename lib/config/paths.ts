@@ -75,6 +75,14 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The nearest folder at or above `dir` with a `.git` entry (a Git work tree), else `dir` itself. */
+function repositoryRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
+}
+
 function realOrResolved(p: string): string {
   try {
     return fs.realpathSync(p);
@@ -92,16 +100,18 @@ function isInside(child: string, parent: string): boolean {
  * Why the application-definitions tree at `value` (relative to the config folder `baseDir`) may
  * not be copied, or undefined.
  *
- * The decision (README "Safety"): a relative path must stay inside the repository (the folder of
- * the config file), also after resolving symbolic links; a tree outside the repository must be
+ * The decision (README "Safety"): a relative path must stay inside the repository (the Git
+ * work tree that holds the config file, or the config's folder outside Git), also after resolving
+ * symbolic links; a tree outside the repository must be
  * named explicitly with an absolute path. In either case it is never the output folder, inside
  * it, or a folder that contains it (the copy would read the last output back into itself).
  *
  * @param outdirs The output folders to keep apart (absolute or relative to the working directory).
  */
 export function applicationDefinitionsProblem(baseDir: string, value: string, outdirs: readonly string[] = []): string | undefined {
-  const base = realOrResolved(baseDir);
-  const abs = path.isAbsolute(value) ? path.resolve(value) : path.resolve(base, value);
+  const configDir = realOrResolved(baseDir);
+  const base = repositoryRoot(configDir);
+  const abs = path.isAbsolute(value) ? path.resolve(value) : path.resolve(configDir, value);
   const real = realOrResolved(abs);
   if (!path.isAbsolute(value) && !isInside(real, base)) {
     return `${JSON.stringify(value)} leaves the repository (${real} is outside ${base}); keep the release tree inside the repository, or name a tree outside it explicitly with an absolute path`;

@@ -15,7 +15,7 @@
  * maps and open objects accept any key.
  */
 import { GARDENER_SCHEMA as GARDENER_SECTION_SCHEMA } from '../gardener/schema';
-import { BUILTIN_HELM_REPOSITORIES, CORE_APPS, CoreApp, DEFAULTS } from './defaults';
+import { DEFAULTS } from './defaults';
 
 // ---------------------------------------------------------------------------------------------
 // Problems and paths
@@ -699,23 +699,20 @@ export function validate(schema: Schema, raw: unknown): ValidationResult {
 
 const K8S_NAME_EXAMPLE = 'my-secret';
 
-function appSchema(core: CoreApp | undefined): ObjectSchema {
-  const mandatory = core !== undefined && !core.optional;
+/** An app of the release (`apps.<id>`): which ids are core, and every version, come from the release. */
+function appSchema(): ObjectSchema {
   return s.object(
     {
       enabled: s.boolean({
-        description: mandatory
-          ? `Must stay true: ${core.id} is a core app the installer deploys.`
-          : 'Deploy the app (an AppDeployment). Set false to remove it.',
+        description:
+          'Deploy the app (an AppDeployment). The apps the installer steps of the release deploy (gatekeeper, kommander, …) cannot be disabled: synth says so.',
         default: true,
-        ...(mandatory ? { const: { value: true, hint: `${core.id} is a core app the installer deploys; remove the key or set it to true` } } : {}),
       }),
       version: s.string({
-        description: core
-          ? `App version; the ClusterApp is \`${core.id}-<version>\`.`
-          : 'App version: the ClusterApp is `<id>-<version>`. Required: optional apps have no built-in version.',
+        description:
+          "App version: the ClusterApp is `<id>-<version>`; it must be a version the release (`applicationDefinitions`) ships.",
         format: 'version',
-        ...(core ? { default: core.version } : { required: 'required for an optional app, e.g. 3.14.1' }),
+        defaultDoc: "- the release's version of the app",
       }),
       values: s.open({ description: 'Helm values for the `configOverrides` ConfigMap (key `values.yaml`).', default: {} }),
       kind: s.string({
@@ -729,11 +726,7 @@ function appSchema(core: CoreApp | undefined): ObjectSchema {
         unique: true,
       }),
     },
-    {
-      description: core
-        ? `Core app \`${core.id}\` (${core.optional ? 'optional' : 'cannot be disabled'}), deployed by the installer stages and adopted by an AppDeployment.`
-        : 'An optional app: one AppDeployment. `null` means enabled with defaults (as in the Kommander installer).',
-    },
+    { description: 'An app of the release. `null` means enabled with defaults (as in the Kommander installer).' },
   );
 }
 
@@ -751,7 +744,6 @@ export interface ConfigSchemaProps {
 
 /** Builds the schema of the whole `platform.yaml`. */
 export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
-  const coreIds = CORE_APPS.map((a) => a.id);
   const gitRef = (example: string): StringPattern => ({
     regex: '^[^\\s~^:?*\\[\\\\]+$',
     wrong: 'is not a valid Git ref name',
@@ -779,16 +771,16 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           url: s.string({
             description:
-              'Clone URL of the management repository. Ignored when Gitea hosts it (`gitea.enabled` and `gitea.hostsManagementRepository`).',
+              'Clone URL of the root repository Flux bootstraps from (yours, outside the cluster). The in-cluster management repository is created from it; it must not be that repository.',
             format: 'url',
             schemes: ['https', 'http', 'ssh'],
             example: 'https://github.com/example/management.git',
-            defaultDoc: '- required unless Gitea hosts the repository',
+            required: 'required: the root repository Flux bootstraps from, outside the cluster, e.g. https://github.com/example/management.git',
           }),
           branch: s.string({ description: 'Branch Flux follows.', pattern: gitRef('main'), default: DEFAULTS.gitBranch }),
           credentialsSecret: s.string({
             description:
-              'Secret (namespace `kommander-flux`) with the Git credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH).',
+              'Secret (namespace `kommander-flux`) with the root repository\'s credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH); never `kommander-git-credentials`, the management repository\'s.',
             format: 'dns-name',
             example: K8S_NAME_EXAMPLE,
             default: DEFAULTS.gitCredentialsSecret,
@@ -801,17 +793,12 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           mode: s.string({
             description:
-              '`bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects. `manifest`: the `flux install --export` file named by `installManifest` becomes a stage.',
+              "`bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.",
             enum: ['bootstrap', 'manifest'],
             default: DEFAULTS.fluxMode,
           }),
-          installManifest: s.string({
-            description: 'Path (relative to the config file) of the `flux install --export` output; the file must exist.',
-            format: 'path',
-            defaultDoc: '- required in manifest mode',
-          }),
           version: s.string({
-            description: 'Flux version, for BOOTSTRAP.md and the kommander-flux AppDeployment.',
+            description: "Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's (`kommander-flux/<version>`) wins.",
             format: 'version',
             leadingV: true,
             example: '2.9.4',
@@ -827,14 +814,6 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         },
         {
           description: 'How Flux is installed and how the stage Kustomizations reconcile.',
-          rules: [
-            {
-              kind: 'requires',
-              key: 'installManifest',
-              when: { key: 'mode', equals: 'manifest' },
-              hint: 'the output of flux install --export, relative to the config file, e.g. flux-install.yaml',
-            },
-          ],
         },
       ),
       sops: s.object(
@@ -894,7 +873,8 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
         {
           enabled: s.boolean({ description: 'Air-gapped installation: charts come from `helmMirror`.', default: false }),
           helmMirror: s.string({
-            description: 'Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository.',
+            description:
+              "Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository of the release's `common/helm-repositories` (v2.8.3; v2.17.1 has OCI charts and flux-oci-mirror instead).",
             format: 'url',
             example: 'https://charts.mirror.internal',
             defaultDoc: '- required when `enabled` is true',
@@ -914,8 +894,7 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
       ),
       gitea: s.object(
         {
-          enabled: s.boolean({ description: 'Deploy Gitea.', default: true }),
-          version: s.string({ description: 'Gitea Helm chart version.', format: 'version', example: DEFAULTS.giteaVersion, default: DEFAULTS.giteaVersion }),
+          enabled: s.boolean({ description: 'Deploy Gitea. Releases of the Gitea era (v2.8.3) need it: synth refuses false there; later releases have git-operator.', default: true }),
           adminSecret: s.string({
             description: 'Existing Secret (namespace `kommander`) with keys `username` and `password`.',
             format: 'dns-name',
@@ -923,7 +902,7 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             default: DEFAULTS.giteaAdminSecret,
           }),
           hostsManagementRepository: s.boolean({
-            description: "The management GitRepository points at Gitea's in-cluster URL. Requires `enabled`.",
+            description: "The management GitRepository (`kommander-flux/management`) is Gitea's repository. Requires `enabled`; the Gitea era needs it (synth refuses false there).",
             default: true,
             defaultDoc: 'true (false when `enabled` is false)',
             computeDefault: (gitea) => gitea.enabled !== false,
@@ -933,27 +912,25 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
             pattern: { regex: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$', wrong: 'is not an <owner>/<repo> path', fix: 'e.g. kommander/kommander' },
             default: DEFAULTS.giteaRepository,
           }),
-          values: s.open({ description: 'Helm values of the Gitea chart.', default: {} }),
+          values: s.open({ description: "Not supported by v2.8.3 (its Gitea HelmRelease reads only the release's defaults; synth refuses values).", default: {} }),
         },
-        { description: 'The in-cluster Gitea.' },
+        { description: "The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository." },
       ),
       applicationDefinitions: s.string({
-        description: 'A local kommander-applications-style directory (relative to the config file) copied verbatim into the tree root; it must exist.',
+        description:
+          "The kommander-applications release tree (relative to the config file; what the installer's `--kommander-applications-repository` takes). Everything the release decides is read from it; it is copied into the tree root.",
         format: 'path',
         defaultDoc: '- none',
       }),
-      apps: s.map(appSchema(undefined), {
-        description: 'Apps keyed by id (a DNS label). The core apps are always present, merged with their built-in defaults.',
+      apps: s.map(appSchema(), {
+        description: "Apps keyed by id (a DNS label): an app of the release. Versions default to the release's.",
         key: s.string({
           description: 'App id.',
           format: 'dns-label',
           example: 'my-app',
         }),
         keyName: '<id>',
-        entries: Object.fromEntries(CORE_APPS.map((core) => [core.id, appSchema(core)])),
-        entriesAlwaysPresent: true,
-        entryWhat: 'core app',
-        defaultDoc: `{} (core apps: ${coreIds.join(', ')})`,
+        defaultDoc: "{} (the installer steps deploy the release's core apps; every other enabled id is an optional AppDeployment)",
       }),
       catalog: s.object(
         {
@@ -1015,20 +992,20 @@ export function buildConfigSchema(props: ConfigSchemaProps = {}): ObjectSchema {
           { description: 'An upstream Helm repository.' },
         ),
         {
-          description: `Chart sources beyond the built-in ones (${BUILTIN_HELM_REPOSITORIES.map((r) => r.name).join(', ')}).`,
+          description: "Chart sources beyond the release's own (`common/helm-repositories`; a name of those is refused at synth).",
           default: [],
-          unique: { by: 'name', reserved: BUILTIN_HELM_REPOSITORIES.map((r) => r.name), reservedWhat: 'built-in Helm repository' },
+          unique: { by: 'name' },
         },
       ),
       kommander: s.object(
         {
           enabled: s.boolean({ description: 'Emit the Kommander tree.', default: true }),
-          version: s.string({
-            description: 'Kommander release: the chart version of `kommander` and `kommander-appmanagement`.',
-            format: 'version',
-            leadingV: true,
-            example: DEFAULTS.kommanderVersion,
-            default: DEFAULTS.kommanderVersion,
+          variables: s.map(s.string({ description: 'Value of the variable.' }), {
+            description:
+              'Values for `kommander-vars` / `substitution-vars` (the `${var}`s the release consumes), over the computed ones.',
+            key: s.string({ description: 'Variable name.', pattern: { regex: '^[A-Za-z_][A-Za-z0-9_]*$', wrong: 'is not a variable name', fix: 'e.g. kommanderAppManagementReplicas' } }),
+            keyName: '<variable>',
+            default: {},
           }),
         },
         { description: 'The Kommander management tree.' },

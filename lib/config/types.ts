@@ -13,18 +13,17 @@ export type HelmValues = { readonly [key: string]: unknown };
 /** Where the management repository lives and how Flux reads it. */
 export interface GitConfig {
   /**
-   * Clone URL of the management repository. Ignored when Gitea hosts it (`gitea.enabled` and `gitea.hostsManagementRepository`).
-   * @default - required unless Gitea hosts the repository
+   * Clone URL of the root repository Flux bootstraps from (yours, outside the cluster). The in-cluster management repository is created from it; it must not be that repository.
    */
-  readonly url?: string;
+  readonly url: string;
   /**
    * Branch Flux follows.
    * @default main
    */
   readonly branch: string;
   /**
-   * Secret (namespace `kommander-flux`) with the Git credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH).
-   * @default kommander-git-credentials
+   * Secret (namespace `kommander-flux`) with the root repository's credentials (`username`/`password`/`caFile`, or `identity`/`known_hosts` for SSH); never `kommander-git-credentials`, the management repository's.
+   * @default root-git-credentials
    */
   readonly credentialsSecret: string;
   /**
@@ -35,24 +34,19 @@ export interface GitConfig {
 }
 
 /**
- * `bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects. `manifest`: the `flux install --export` file named by `installManifest` becomes a stage.
+ * `bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.
  */
 export type FluxMode = 'bootstrap' | 'manifest';
 
 /** How Flux is installed and how the stage Kustomizations reconcile. */
 export interface FluxConfig {
   /**
-   * `bootstrap`: Flux is installed by `flux bootstrap` and the tree adopts its sync objects. `manifest`: the `flux install --export` file named by `installManifest` becomes a stage.
+   * `bootstrap`: Flux is installed by `flux bootstrap` (at the release's Flux version) and the tree adopts its sync objects. `manifest`: the release's own Flux manifests (`kommander-flux`, with Kommander's patches) become a stage, applied once and adopted by AppDeployment `kommander-flux`.
    * @default bootstrap
    */
   readonly mode: FluxMode;
   /**
-   * Path (relative to the config file) of the `flux install --export` output; the file must exist.
-   * @default - required in manifest mode
-   */
-  readonly installManifest?: string;
-  /**
-   * Flux version, for BOOTSTRAP.md and the kommander-flux AppDeployment.
+   * Flux version for BOOTSTRAP.md without the Kommander tree; with it, the release's (`kommander-flux/<version>`) wins.
    * @default 2.9.4
    */
   readonly version: string;
@@ -126,31 +120,28 @@ export interface AirgappedConfig {
    */
   readonly enabled: boolean;
   /**
-   * Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository.
+   * Helm chart mirror; flows into `kommander-vars.helmMirrorURL` and so into every HelmRepository of the release's `common/helm-repositories` (v2.8.3; v2.17.1 has OCI charts and flux-oci-mirror instead).
    * @default - required when `enabled` is true
    */
   readonly helmMirror?: string;
 }
 
-/** The in-cluster Gitea. */
+/**
+ * The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository.
+ */
 export interface GiteaConfig {
   /**
-   * Deploy Gitea.
+   * Deploy Gitea. Releases of the Gitea era (v2.8.3) need it: synth refuses false there; later releases have git-operator.
    * @default true
    */
   readonly enabled: boolean;
-  /**
-   * Gitea Helm chart version.
-   * @default 10.6.0
-   */
-  readonly version: string;
   /**
    * Existing Secret (namespace `kommander`) with keys `username` and `password`.
    * @default gitea-admin-credentials
    */
   readonly adminSecret: string;
   /**
-   * The management GitRepository points at Gitea's in-cluster URL. Requires `enabled`.
+   * The management GitRepository (`kommander-flux/management`) is Gitea's repository. Requires `enabled`; the Gitea era needs it (synth refuses false there).
    * @default true (false when `enabled` is false)
    */
   readonly hostsManagementRepository: boolean;
@@ -160,25 +151,24 @@ export interface GiteaConfig {
    */
   readonly repository: string;
   /**
-   * Helm values of the Gitea chart.
+   * Not supported by v2.8.3 (its Gitea HelmRelease reads only the release's defaults; synth refuses values).
    * @default {}
    */
   readonly values: HelmValues;
 }
 
-/**
- * An optional app: one AppDeployment. `null` means enabled with defaults (as in the Kommander installer).
- */
+/** An app of the release. `null` means enabled with defaults (as in the Kommander installer). */
 export interface AppConfig {
   /**
-   * Deploy the app (an AppDeployment). Set false to remove it.
+   * Deploy the app (an AppDeployment). The apps the installer steps of the release deploy (gatekeeper, kommander, …) cannot be disabled: synth says so.
    * @default true
    */
   readonly enabled: boolean;
   /**
-   * App version: the ClusterApp is `<id>-<version>`. Required: optional apps have no built-in version.
+   * App version: the ClusterApp is `<id>-<version>`; it must be a version the release (`applicationDefinitions`) ships.
+   * @default - the release's version of the app
    */
-  readonly version: string;
+  readonly version?: string;
   /**
    * Helm values for the `configOverrides` ConfigMap (key `values.yaml`).
    * @default {}
@@ -259,10 +249,10 @@ export interface KommanderConfig {
    */
   readonly enabled: boolean;
   /**
-   * Kommander release: the chart version of `kommander` and `kommander-appmanagement`.
-   * @default v2.8.3
+   * Values for `kommander-vars` / `substitution-vars` (the `${var}`s the release consumes), over the computed ones.
+   * @default {}
    */
-  readonly version: string;
+  readonly variables: { readonly [variable: string]: string };
 }
 
 /**
@@ -314,22 +304,24 @@ export interface PlatformConfig {
   readonly ingressCertificate?: IngressCertificateConfig;
   /** Air-gapped installation. */
   readonly airgapped: AirgappedConfig;
-  /** The in-cluster Gitea. */
+  /**
+   * The in-cluster Gitea of the release's Gitea era (v2.8.3): admin Secret and management repository.
+   */
   readonly gitea: GiteaConfig;
   /**
-   * A local kommander-applications-style directory (relative to the config file) copied verbatim into the tree root; it must exist.
+   * The kommander-applications release tree (relative to the config file; what the installer's `--kommander-applications-repository` takes). Everything the release decides is read from it; it is copied into the tree root.
    * @default - none
    */
   readonly applicationDefinitions?: string;
   /**
-   * Apps keyed by id (a DNS label). The core apps are always present, merged with their built-in defaults.
-   * @default {} (core apps: cert-manager, chartmuseum, gatekeeper, kommander-appmanagement, kommander)
+   * Apps keyed by id (a DNS label): an app of the release. Versions default to the release's.
+   * @default {} (the installer steps deploy the release's core apps; every other enabled id is an optional AppDeployment)
    */
   readonly apps: { readonly [id: string]: AppConfig };
   /** App catalogs (Kommander `catalog.repositories`). */
   readonly catalog: CatalogConfig;
   /**
-   * Chart sources beyond the built-in ones (charts.jetstack.io, chartmuseum.github.io-charts, open-policy-agent.github.io-charts, dl.gitea.io-charts, mesosphere.github.io-kommander-charts).
+   * Chart sources beyond the release's own (`common/helm-repositories`; a name of those is refused at synth).
    * @default []
    */
   readonly helmRepositories: readonly HelmRepositoryConfig[];

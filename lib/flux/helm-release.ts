@@ -1,6 +1,10 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as helm from '../../imports/helm.toolkit.fluxcd.io';
+import { FluxApi, fluxApiOf } from './api';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
+import { requireFeature } from './features';
+import { fluxL1 } from './l1';
 import { HelmRepository, OciRepository } from './sources';
 import { lazyValue } from '../tree/lazy';
 
@@ -59,6 +63,12 @@ export interface HelmReleaseProps {
   readonly dependsOn?: readonly HelmRelease[];
   /** @default {} */
   readonly labels?: { readonly [key: string]: string };
+  /**
+   * The Flux API versions to emit (`fluxApi.helmRelease`). An OCIRepository source (`chartRef`)
+   * needs a Flux that has HelmRelease `spec.chartRef` (>= 2.3; not Flux 2.2.3 of Kommander v2.8.3).
+   * @default - the `fluxApi` context value of the construct tree, else FLUX_2_9_API
+   */
+  readonly fluxApi?: FluxApi;
 }
 
 const CRDS: Record<string, helm.HelmReleaseSpecInstallCrds> = {
@@ -72,13 +82,18 @@ const UPGRADE_CRDS: Record<string, helm.HelmReleaseSpecUpgradeCrds> = {
   CreateReplace: helm.HelmReleaseSpecUpgradeCrds.CREATE_REPLACE,
 };
 
-/** A Flux HelmRelease (`helm.toolkit.fluxcd.io/v2`). */
+/**
+ * A Flux HelmRelease, emitted at the apiVersion of its FluxApi (`helm.toolkit.fluxcd.io/v2` by
+ * default; `v2beta2` for Flux 2.2.3) with the L1 class generated from that Flux's CRD.
+ */
 export class HelmRelease extends Construct {
   public readonly name: string;
   public readonly namespace: string;
   /** Chart name (the OCIRepository's name for chartRef releases). */
   public readonly chart: string;
-  public readonly resource: helm.HelmRelease;
+  /** The emitted apiVersion. */
+  public readonly apiVersion: string;
+  public readonly resource: ApiObject;
   private readonly dependencies: HelmRelease[] = [];
 
   constructor(scope: Construct, id: string, props: HelmReleaseProps) {
@@ -90,6 +105,8 @@ export class HelmRelease extends Construct {
     assertDuration('timeout', props.timeout);
     this.name = props.name;
     this.namespace = props.namespace;
+    const api = fluxApiOf(this, props.fluxApi);
+    this.apiVersion = api.helmRelease;
     const src = props.source;
     let chart: helm.HelmReleaseSpecChart | undefined;
     let chartRef: helm.HelmReleaseSpecChartRef | undefined;
@@ -116,6 +133,7 @@ export class HelmRelease extends Construct {
       if (props.chart !== undefined || props.version !== undefined) {
         throw new Error(`HelmRelease ${props.name}: chart and version come from the OCIRepository's ref with a chartRef source (remove them)`);
       }
+      requireFeature(api, 'helmReleaseChartRef', this.apiVersion, `HelmRelease ${props.name}`, 'source', `OCIRepository ${src.name}`);
       this.chart = src.name;
       chartRef = {
         kind: helm.HelmReleaseSpecChartRefKind.OCI_REPOSITORY,
@@ -126,7 +144,8 @@ export class HelmRelease extends Construct {
     for (const d of props.dependsOn ?? []) this.addDependsOn(d);
     const crds = props.crds ?? 'CreateReplace';
     const values = props.values && Object.keys(props.values).length ? props.values : undefined;
-    this.resource = new helm.HelmRelease(this, 'Resource', {
+    const L1 = fluxL1('HelmRelease', this.apiVersion, api);
+    const l1Props: helm.HelmReleaseProps = {
       metadata: { name: this.name, namespace: this.namespace, labels: props.labels },
       spec: {
         interval: props.interval ?? '10m',
@@ -161,7 +180,8 @@ export class HelmRelease extends Construct {
           }))
           : undefined,
       },
-    });
+    };
+    this.resource = new L1(this, 'Resource', l1Props);
   }
 
   /** Makes this release wait for another HelmRelease to be ready. */
@@ -172,6 +192,6 @@ export class HelmRelease extends Construct {
 
   /** This release as a health check target. */
   public get ref(): ObjectRef {
-    return { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: this.name, namespace: this.namespace };
+    return { apiVersion: this.apiVersion, kind: 'HelmRelease', name: this.name, namespace: this.namespace };
   }
 }

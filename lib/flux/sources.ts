@@ -1,7 +1,10 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as source from '../../imports/source.toolkit.fluxcd.io';
 import { FLUX_NAMESPACE } from '../config/defaults';
+import { FluxApi, fluxApiOf } from './api';
 import { assertDuration, assertName, assertNamespace, ObjectRef } from './common';
+import { fluxL1 } from './l1';
 
 /** Default namespace of Flux objects: the Flux namespace (one definition, lib/config/defaults.ts). */
 export const FLUX_OBJECT_NAMESPACE = FLUX_NAMESPACE;
@@ -35,14 +38,21 @@ export interface GitRepositoryProps {
   readonly timeout?: string;
   /** @default {} */
   readonly labels?: { readonly [key: string]: string };
+  /**
+   * The Flux API versions to emit (`fluxApi.gitRepository`).
+   * @default - the `fluxApi` context value of the construct tree, else FLUX_2_9_API
+   */
+  readonly fluxApi?: FluxApi;
 }
 
-/** A Flux GitRepository (`source.toolkit.fluxcd.io/v1`). */
+/** A Flux GitRepository (`source.toolkit.fluxcd.io/v1` by default, else its FluxApi's `gitRepository`). */
 export class GitRepository extends Construct implements ISource {
   public readonly name: string;
   public readonly namespace: string;
   public readonly url: string;
-  public readonly resource: source.GitRepository;
+  /** The emitted apiVersion. */
+  public readonly apiVersion: string;
+  public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: GitRepositoryProps) {
     super(scope, id);
@@ -56,7 +66,9 @@ export class GitRepository extends Construct implements ISource {
     this.name = props.name;
     this.namespace = props.namespace ?? FLUX_OBJECT_NAMESPACE;
     this.url = props.url;
-    this.resource = new source.GitRepository(this, 'Resource', {
+    const api = fluxApiOf(this, props.fluxApi);
+    this.apiVersion = api.gitRepository;
+    const l1Props: source.GitRepositoryProps = {
       metadata: { name: this.name, namespace: this.namespace, labels: props.labels },
       spec: {
         interval: props.interval ?? '1m',
@@ -65,7 +77,8 @@ export class GitRepository extends Construct implements ISource {
         ref: props.tag ? { tag: props.tag } : { branch: props.branch ?? 'main' },
         secretRef: props.secretName ? { name: props.secretName } : undefined,
       },
-    });
+    };
+    this.resource = new (fluxL1('GitRepository', this.apiVersion, api))(this, 'Resource', l1Props);
   }
 
   public get sourceRef(): ObjectRef {
@@ -93,15 +106,22 @@ export interface HelmRepositoryProps {
   readonly secretName?: string;
   /** Secret with a CA bundle (`ca.crt`). @default - none */
   readonly certSecretName?: string;
+  /**
+   * The Flux API versions to emit (`fluxApi.helmRepository`).
+   * @default - the `fluxApi` context value of the construct tree, else FLUX_2_9_API
+   */
+  readonly fluxApi?: FluxApi;
 }
 
-/** A Flux HelmRepository (`source.toolkit.fluxcd.io/v1`), HTTP or OCI. */
+/** A Flux HelmRepository, HTTP or OCI (`source.toolkit.fluxcd.io/v1` by default, else its FluxApi's `helmRepository`). */
 export class HelmRepository extends Construct implements ISource {
   public readonly name: string;
   public readonly namespace: string;
   public readonly url: string;
   public readonly type: 'default' | 'oci';
-  public readonly resource: source.HelmRepository;
+  /** The emitted apiVersion. */
+  public readonly apiVersion: string;
+  public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: HelmRepositoryProps) {
     super(scope, id);
@@ -122,7 +142,9 @@ export class HelmRepository extends Construct implements ISource {
     this.namespace = props.namespace ?? FLUX_OBJECT_NAMESPACE;
     this.url = props.url;
     this.type = type;
-    this.resource = new source.HelmRepository(this, 'Resource', {
+    const api = fluxApiOf(this, props.fluxApi);
+    this.apiVersion = api.helmRepository;
+    const l1Props: source.HelmRepositoryProps = {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {
         interval: props.interval ?? '10m',
@@ -132,7 +154,8 @@ export class HelmRepository extends Construct implements ISource {
         secretRef: props.secretName ? { name: props.secretName } : undefined,
         certSecretRef: props.certSecretName ? { name: props.certSecretName } : undefined,
       },
-    });
+    };
+    this.resource = new (fluxL1('HelmRepository', this.apiVersion, api))(this, 'Resource', l1Props);
   }
 
   public get sourceRef(): ObjectRef {
@@ -157,13 +180,23 @@ export interface OciRepositoryProps {
   readonly interval?: string;
   /** @default - none */
   readonly secretName?: string;
+  /**
+   * The Flux API versions to emit (`fluxApi.ociRepository`).
+   * @default - the `fluxApi` context value of the construct tree, else FLUX_2_9_API
+   */
+  readonly fluxApi?: FluxApi;
 }
 
-/** A Flux OCIRepository (`source.toolkit.fluxcd.io/v1`), usable as a HelmRelease `chartRef`. */
+/**
+ * A Flux OCIRepository (`source.toolkit.fluxcd.io/v1` by default, else its FluxApi's `ociRepository`),
+ * usable as a HelmRelease `chartRef` where that Flux has it.
+ */
 export class OciRepository extends Construct implements ISource {
   public readonly name: string;
   public readonly namespace: string;
-  public readonly resource: source.OciRepository;
+  /** The emitted apiVersion. */
+  public readonly apiVersion: string;
+  public readonly resource: ApiObject;
 
   constructor(scope: Construct, id: string, props: OciRepositoryProps) {
     super(scope, id);
@@ -179,7 +212,9 @@ export class OciRepository extends Construct implements ISource {
     }
     this.name = props.name;
     this.namespace = props.namespace ?? FLUX_OBJECT_NAMESPACE;
-    this.resource = new source.OciRepository(this, 'Resource', {
+    const api = fluxApiOf(this, props.fluxApi);
+    this.apiVersion = api.ociRepository;
+    const l1Props: source.OciRepositoryProps = {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {
         interval: props.interval ?? '10m',
@@ -187,7 +222,8 @@ export class OciRepository extends Construct implements ISource {
         ref: { tag: props.tag, semver: props.semver, digest: props.digest },
         secretRef: props.secretName ? { name: props.secretName } : undefined,
       },
-    });
+    };
+    this.resource = new (fluxL1('OCIRepository', this.apiVersion, api))(this, 'Resource', l1Props);
   }
 
   public get sourceRef(): ObjectRef {

@@ -5,7 +5,10 @@ import { DEFAULTS } from '../config/defaults';
 import { Folder } from '../tree/folder';
 import { lazyValue } from '../tree/lazy';
 import { jsonOf } from '../tree/json';
+import { FluxApi, fluxApiOf } from './api';
 import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVariables } from './common';
+import { requireFeature } from './features';
+import { fluxL1 } from './l1';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
 
 /** A CEL health expression set for one kind (`spec.healthCheckExprs[]`, Flux ≥ 2.5). */
@@ -70,11 +73,17 @@ export interface StageProps {
    * @default - the cluster Flux runs in
    */
   readonly kubeConfig?: { readonly secretName: string; readonly key: string };
+  /**
+   * The Flux API versions to emit (`fluxApi.kustomization`). `addHealthCheckExprs` needs a Flux
+   * with Kustomization `spec.healthCheckExprs` (>= 2.5; not Flux 2.2.3 of Kommander v2.8.3).
+   * @default - the `fluxApi` context value of the construct tree, else FLUX_2_9_API
+   */
+  readonly fluxApi?: FluxApi;
 }
 
 /**
- * A stage of the rollout: a Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`) together with
- * the folder it applies.
+ * A stage of the rollout: a Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`, or its FluxApi's
+ * `kustomization`) together with the folder it applies.
  *
  * The Kustomization object is written into the folder of `scope` (the root folder that the root
  * Kustomization applies); the stage's content goes into `stage.folder`. Stages are ordered by
@@ -85,7 +94,10 @@ export class Stage extends Construct {
   public readonly namespace: string;
   /** The folder this stage applies. */
   public readonly folder: Folder;
-  public readonly resource: kustomize.Kustomization;
+  /** The emitted apiVersion. */
+  public readonly apiVersion: string;
+  public readonly resource: ApiObject;
+  private readonly api: FluxApi;
   private readonly dependencies: Stage[] = [];
   private readonly checks: ObjectRef[] = [];
   private readonly substitutionSources: SubstitutionSource[];
@@ -108,7 +120,9 @@ export class Stage extends Construct {
     this.decryption = props.decryptionSecret;
     for (const d of props.dependsOn ?? []) this.addDependsOn(d);
     const src = props.source.sourceRef;
-    this.resource = new kustomize.Kustomization(this, 'Resource', {
+    this.api = fluxApiOf(this, props.fluxApi);
+    this.apiVersion = this.api.kustomization;
+    const l1Props: kustomize.KustomizationProps = {
       metadata: {
         name: this.name,
         namespace: this.namespace,
@@ -164,7 +178,8 @@ export class Stage extends Construct {
           this.decryption ? { provider: kustomize.KustomizationSpecDecryptionProvider.SOPS, secretRef: { name: this.decryption } } : undefined,
         ),
       },
-    });
+    };
+    this.resource = new (fluxL1('Kustomization', this.apiVersion, this.api))(this, 'Resource', l1Props);
   }
 
   /** Makes this stage wait for `stage` to be ready. */
@@ -192,6 +207,7 @@ export class Stage extends Construct {
   /** Adds CEL health expressions for kinds that have no kstatus conditions (`spec.healthCheckExprs`). */
   public addHealthCheckExprs(...exprs: HealthCheckExpr[]): void {
     for (const e of exprs) {
+      requireFeature(this.api, 'kustomizationHealthCheckExprs', this.apiVersion, `Stage ${this.name}`, 'healthCheckExprs', `${e.apiVersion} ${e.kind}`);
       if (this.exprs.some((x) => x.apiVersion === e.apiVersion && x.kind === e.kind)) {
         throw new Error(`Stage ${this.name}: healthCheckExprs for ${e.apiVersion} ${e.kind} are set twice (one entry per kind)`);
       }
@@ -223,7 +239,7 @@ export class Stage extends Construct {
 
   /** This stage as a `dependsOn`/health-check reference. */
   public get ref(): ObjectRef {
-    return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: this.name, namespace: this.namespace };
+    return { apiVersion: this.apiVersion, kind: 'Kustomization', name: this.name, namespace: this.namespace };
   }
 }
 

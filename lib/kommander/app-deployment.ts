@@ -33,6 +33,12 @@ export interface AppDeploymentProps {
    * @default - no configOverrides
    */
   readonly values?: { readonly [key: string]: unknown };
+  /**
+   * An existing ConfigMap (same namespace) for `spec.configOverrides`, e.g. the one the installer
+   * step already used; exclusive with `values`.
+   * @default - the ConfigMap made from `values`, if any
+   */
+  readonly overridesConfigMap?: string;
   /** Deploy only to these clusters. @default - every cluster of the workspace */
   readonly clusters?: readonly string[];
   /** @default [] */
@@ -64,6 +70,9 @@ export class AppDeployment extends Construct {
     this.name = props.name;
     this.namespace = props.namespace ?? 'kommander';
     const hasValues = props.values !== undefined && Object.keys(props.values).length > 0;
+    if (hasValues && props.overridesConfigMap) {
+      throw new Error(`AppDeployment ${props.name}: values and overridesConfigMap are exclusive (the values belong in ConfigMap ${props.overridesConfigMap})`);
+    }
     if (hasValues) {
       this.overrides = new k8s.KubeConfigMap(this, 'Overrides', {
         metadata: { name: `${this.name}-overrides`, namespace: this.namespace },
@@ -83,7 +92,7 @@ export class AppDeployment extends Construct {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {
         appRef: { kind: props.appKind ?? 'ClusterApp', name: `${this.name}-${props.version}` },
-        configOverrides: hasValues ? { name: `${this.name}-overrides` } : undefined,
+        configOverrides: props.overridesConfigMap ? { name: props.overridesConfigMap } : hasValues ? { name: `${this.name}-overrides` } : undefined,
         clusterSelector: props.clusters?.length ? selector(props.clusters) : undefined,
         clusterConfigOverrides: clusterConfigOverrides.length ? clusterConfigOverrides : undefined,
       },

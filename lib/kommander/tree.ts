@@ -1,37 +1,48 @@
-import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, Yaml } from 'cdk8s';
-import { k8s } from '../k8s';
 import { Construct } from 'constructs';
-import * as YAML from 'yaml';
-import * as kustomize from '../../imports/kustomize.toolkit.fluxcd.io';
-import { ClusterIssuer, Certificate } from '../certmanager';
-import {
-  BUILTIN_HELM_REPOSITORIES,
-  CERT_MANAGER_NAMESPACE,
-  CORE_APPS,
-  CoreApp,
-  FLUX_NAMESPACE,
-  KOMMANDER_NAMESPACE,
-} from '../config/defaults';
-import { AppConfig, HelmValues, PlatformConfig } from '../config/types';
-import { HelmRelease } from '../flux/helm-release';
-import { GitRepository, HelmRepository, ISource } from '../flux/sources';
-import { Stage, StageProps } from '../flux/stage';
+import { FLUX_NAMESPACE } from '../config/defaults';
+import { ConfigError } from '../config/load';
+import { PlatformConfig } from '../config/types';
+import { GitRepository, ISource } from '../flux/sources';
+import { Stage } from '../flux/stage';
 import { SecretStore, SopsSecret } from '../secrets/sops-secrets';
-import { Folder, TreeFile } from '../tree/folder';
-import { AppDeployment } from './app-deployment';
+import { Folder } from '../tree/folder';
+import { resolveApps, STEP_APPS } from './apps';
+import { ReleaseError } from './release';
+import { readReleaseView, ReleaseView } from './release-view';
+import { StepDef, StepId, STEPS } from './steps';
+import { AgeStep } from './steps/age';
+import { AppManagementStep } from './steps/app-management';
+import { ApplicationDefinitionsStep } from './steps/application-definitions';
+import { BaseStep } from './steps/base';
+import { BootstrapRepositoryStep } from './steps/bootstrap-repository';
+import { CatalogsStep } from './steps/catalogs';
+import { ChartMuseumStep } from './steps/chartmuseum';
+import { AdoptedApp, StepContext, StepProps } from './steps/context';
+import { CoreAppDeploymentsStep } from './steps/core-app-deployments';
+import { FluxStep } from './steps/flux';
+import { FluxConfigurationStep } from './steps/flux-configuration';
+import { FluxOciMirrorStep } from './steps/flux-oci-mirror';
+import { GatekeeperStep } from './steps/gatekeeper';
+import { GiteaStep } from './steps/gitea';
+import { GitOperatorStep } from './steps/git-operator';
+import { HelmRepositoriesStep } from './steps/helm-repositories';
+import { IngressCertificateStep } from './steps/ingress-certificate';
+import { KommanderStep } from './steps/kommander';
+import { KommanderOperatorStep } from './steps/kommander-operator';
+import { OptionalAppDeploymentsStep } from './steps/optional-app-deployments';
+import { RootCaStep } from './steps/root-ca';
+import { SubstitutionVariablesStep } from './steps/substitution-variables';
+import { MissingVariablesError, missingVariables } from './variables';
 
-/** Name of the substitution ConfigMap (Kommander's `kommander-vars`). */
-export const VARS_CONFIGMAP = 'kommander-vars';
-/** The GitRepository Kommander's apps and ClusterApps read (`kommander-flux/management`). */
-export const MANAGEMENT_REPOSITORY = 'management';
-/** Label Kommander's catalog controller reads on catalog GitRepositories. */
-export const CATALOG_LABELS = {
-  type: 'kommander.d2iq.io/gitapps-gitrepository-type',
-  workspace: 'kommander.d2iq.io/workspace-default-catalog-repository',
-  project: 'kommander.d2iq.io/project-default-catalog-repository',
-} as const;
+export { mergeValues } from './values';
+export { STEPS, stepTable } from './steps';
+export type { StepDef, StepId } from './steps';
+export { readReleaseView } from './release-view';
+export type { Era, ReleaseView } from './release-view';
+export { VARS_CONFIGMAP, MANAGEMENT_REPOSITORY } from './steps/context';
+export { CATALOG_LABELS } from './steps/catalogs';
+export { giteaRepositoryUrl } from './steps/gitea';
 
 /** Props of `KommanderTree`. */
 export interface KommanderTreeProps {
@@ -40,440 +51,186 @@ export interface KommanderTreeProps {
   readonly source: ISource;
   /** Encrypted Secrets available to the stages. */
   readonly secrets: SecretStore;
+  /** The release, when already read. @default - read from `config.applicationDefinitions` */
+  readonly release?: ReleaseView;
 }
 
-/** Deep merge of plain objects; `b` wins. Arrays are replaced, not merged. */
-export function mergeValues(a: HelmValues, b: HelmValues): HelmValues {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] =
-      prev && v && typeof prev === 'object' && typeof v === 'object' && !Array.isArray(prev) && !Array.isArray(v)
-        ? mergeValues(prev as HelmValues, v as HelmValues)
-        : v;
-  }
-  return out;
-}
+type StepClass = new (scope: Construct, id: string, props: StepProps & { readonly apps: readonly string[] }) => Construct;
 
-/** In-cluster clone URL of a repository hosted by the Gitea release `gitea` in `kommander`. */
-export function giteaRepositoryUrl(repository: string): string {
-  return `http://gitea-http.${KOMMANDER_NAMESPACE}.svc.cluster.local:3000/${repository}.git`;
-}
+/** The construct of each step (one file per step in ./steps). */
+const STEP_CONSTRUCTS: { readonly [S in StepId]: StepClass } = {
+  base: BaseStep,
+  flux: FluxStep,
+  'flux-oci-mirror': FluxOciMirrorStep,
+  'substitution-variables': SubstitutionVariablesStep,
+  'root-ca': RootCaStep,
+  chartmuseum: ChartMuseumStep,
+  'helm-repositories': HelmRepositoriesStep,
+  'ingress-certificate': IngressCertificateStep,
+  gitea: GiteaStep,
+  'git-operator': GitOperatorStep,
+  'application-definitions': ApplicationDefinitionsStep,
+  'bootstrap-repository': BootstrapRepositoryStep,
+  age: AgeStep,
+  'flux-configuration': FluxConfigurationStep,
+  'kommander-operator': KommanderOperatorStep,
+  gatekeeper: GatekeeperStep,
+  'app-management': AppManagementStep,
+  'core-app-deployments': CoreAppDeploymentsStep,
+  'optional-app-deployments': OptionalAppDeploymentsStep,
+  catalogs: CatalogsStep,
+  kommander: KommanderStep,
+};
 
-/** In-cluster URL of ChartMuseum: the installer's `helmRepositoryURL`. */
-export const CHARTMUSEUM_URL = `http://chartmuseum.${KOMMANDER_NAMESPACE}.svc.cluster.local:8080`;
-
-/** The Flux `install --export` manifest, moved into `kommander-flux`. */
-export function fluxManifestObjects(text: string, file: string): any[] {
-  const objects: any[] = [];
-  for (const doc of YAML.parseAllDocuments(text)) {
-    if (doc.errors.length) throw new Error(`flux.installManifest: ${file} is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
-    const obj = doc.toJS();
-    if (!obj) continue;
-    if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
-      throw new Error(`flux.installManifest: ${file} contains a document without apiVersion/kind/metadata.name (use the output of 'flux install --export')`);
-    }
-    // The namespace is created by the base stage; the manifest's own Namespace would be a duplicate.
-    if (obj.kind === 'Namespace') continue;
-    if (obj.metadata.namespace) obj.metadata.namespace = FLUX_NAMESPACE;
-    for (const s of obj.subjects ?? []) if (s.namespace) s.namespace = FLUX_NAMESPACE;
-    if (obj.kind === 'CustomResourceDefinition' && obj.spec?.conversion?.webhook?.clientConfig?.service?.namespace) {
-      obj.spec.conversion.webhook.clientConfig.service.namespace = FLUX_NAMESPACE;
-    }
-    objects.push(obj);
-  }
-  if (!objects.some((o) => o.kind === 'Deployment')) {
-    throw new Error(`flux.installManifest: ${file} has no controller Deployments (use the output of 'flux install --export')`);
-  }
-  return objects;
-}
-
-function listFiles(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (e.name === '.git') continue;
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isSymbolicLink()) {
-      throw new Error(`applicationDefinitions: ${path.join(dir, r)} is a symbolic link (copy the target instead: the tree is copied verbatim)`);
-    }
-    if (e.isDirectory()) out.push(...listFiles(dir, r));
-    else if (e.isFile()) out.push(r);
-  }
+/**
+ * The steps in an order where each comes after the steps it depends on (the installer's order
+ * where it allows; e.g. ChartMuseum, step 4, waits for Helm Repositories, step 5, whose
+ * PriorityClasses its chart uses). A cycle in the step list is a programming error.
+ */
+function topological(defs: readonly StepDef[], deps: (d: StepDef) => StepId[]): StepDef[] {
+  const out: StepDef[] = [];
+  const placed = new Set<StepId>();
+  const visiting = new Set<StepId>();
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const visit = (d: StepDef) => {
+    if (placed.has(d.id)) return;
+    if (visiting.has(d.id)) throw new Error(`steps: cycle through ${d.id} in lib/kommander/steps.ts`);
+    visiting.add(d.id);
+    for (const a of deps(d)) visit(byId.get(a)!);
+    visiting.delete(d.id);
+    placed.add(d.id);
+    out.push(d);
+  };
+  for (const d of defs) visit(d);
   return out;
 }
 
 /**
- * The Kommander management tree: every step of Kommander Installation Part I and Part II, as
- * Flux stages chained by `dependsOn` in the installer's order (see README "How Flux rolls it out").
+ * The Kommander management tree for one kommander-applications release: every installer step of
+ * the release's era (`STEPS`), each a Flux stage chained by `dependsOn` as the step list says,
+ * plus the release tree itself copied into the repository root.
  *
  * Create it inside the root Folder: the stage Kustomizations are written there.
  */
 export class KommanderTree extends Construct {
-  /** Stages by short id (`base`, `root-ca`, …), in creation order. */
+  /** Stages by step id (and `install-<app>` for the hand-over stages), in creation order. */
   public readonly stages: { [id: string]: Stage } = {};
+  public readonly release: ReleaseView;
   /** The `management` GitRepository. */
   public readonly management: GitRepository;
 
-  private readonly config: PlatformConfig;
-  private readonly source: ISource;
-
   constructor(scope: Construct, id: string, props: KommanderTreeProps) {
     super(scope, id);
-    this.config = props.config;
-    this.source = props.source;
     const c = props.config;
-    const apps = c.apps;
-    const appEnabled = (appId: string) => apps[appId]?.enabled !== false;
-
-    // 1. Base: namespaces.
-    const base = this.stage('base', 'kommander-base', 'Base: namespaces kommander and kommander-flux (installer step Base)');
-    for (const ns of [KOMMANDER_NAMESPACE, FLUX_NAMESPACE, CERT_MANAGER_NAMESPACE]) {
-      new k8s.KubeNamespace(base.folder, `Namespace-${ns}`, {
-        metadata: {
-          name: ns,
-          // Never delete a namespace (and everything in it) because a file moved.
-          annotations: { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
-          labels: { 'kubernetes.io/metadata.name': ns },
-        },
-      });
+    const root = Folder.find(this)!;
+    if (!c.applicationDefinitions) {
+      throw new ConfigError([{ path: 'applicationDefinitions', message: 'applicationDefinitions: is missing (the kommander-applications release tree to install, e.g. kommander-applications/v2.8.3)' }]);
     }
-
-    // 2. Flux: manifest mode applies `flux install --export`; bootstrap mode adopts the sync objects (root folder).
-    let flux: Stage | undefined;
-    if (c.flux.mode === 'manifest') {
-      const file = path.resolve(c.baseDir, c.flux.installManifest!);
-      flux = this.stage('flux', 'kommander-flux-controllers', 'Flux: the flux install manifest, self-managed (installer step Flux)', {
-        dependsOn: [base],
-        prune: false,
-      });
-      const objs = fluxManifestObjects(fs.readFileSync(file, 'utf8'), c.flux.installManifest!);
-      for (const obj of objs) {
-        obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
-        new ApiObject(flux.folder, `${obj.kind}-${obj.metadata.namespace ?? ''}-${obj.metadata.name}`, obj);
-      }
+    let release: ReleaseView;
+    try {
+      release = props.release ?? readReleaseView(path.resolve(c.baseDir, c.applicationDefinitions));
+    } catch (e) {
+      if (!(e instanceof ReleaseError)) throw e;
+      const available = e.available.length && !e.message.includes('available') ? ` (available: ${e.available.join(', ')})` : '';
+      const fix = ' (point applicationDefinitions at a release tree: a mesosphere/kommander-applications tag, e.g. its release tarball)';
+      throw new ConfigError([{ path: 'applicationDefinitions', message: `${e.message.startsWith('applicationDefinitions') ? '' : 'applicationDefinitions: '}${e.message}${available}${fix}` }]);
     }
-
-    // 3. Substitution variables (installer step Flux Configuration, first half): they must exist
-    //    before any stage substitutes from them, so this stage runs right after Base.
-    const vars = this.stage('vars', 'kommander-vars', 'Flux configuration: kommander-vars substitution variables', { dependsOn: [base] });
-    const data = this.variables();
-    for (const ns of [KOMMANDER_NAMESPACE, FLUX_NAMESPACE]) {
-      new k8s.KubeConfigMap(vars.folder, `Vars-${ns}`, { metadata: { name: VARS_CONFIGMAP, namespace: ns }, data });
-    }
-
-    // 5. Helm repositories (placed before the first chart: every HelmRelease needs its source).
-    const repos = this.stage('helm-repositories', 'kommander-helm-repositories', 'Helm repositories, URLs substituted from kommander-vars.helmMirrorURL', {
-      dependsOn: [vars],
-    });
-    const helmRepos: { [name: string]: HelmRepository } = {};
-    for (const r of [...BUILTIN_HELM_REPOSITORIES, ...c.helmRepositories]) {
-      helmRepos[r.name] = new HelmRepository(repos.folder, `HelmRepository-${r.name}`, {
-        name: r.name,
-        namespace: FLUX_NAMESPACE,
-        url: `\${helmMirrorURL:=${r.url}}`,
-      });
-    }
-    const release = (stage: Stage, app: CoreApp, extra: Partial<{ values: HelmValues; targetNamespace: string }> = {}) =>
-      new HelmRelease(stage.folder, `HelmRelease-${app.id}`, {
-        name: app.id,
-        namespace: KOMMANDER_NAMESPACE,
-        chart: app.chart,
-        version: this.chartVersion(app),
-        source: helmRepos[app.repository],
-        releaseName: app.id,
-        targetNamespace: extra.targetNamespace,
-        values: mergeValues(extra.values ?? {}, apps[app.id]?.values ?? {}),
-      });
-    const core = (appId: string) => CORE_APPS.find((a) => a.id === appId)!;
-
-    // cert-manager: prerequisite of Root CA (its CRDs), installed as Kommander's bootstrap does.
-    const certManager = this.stage('cert-manager', 'cert-manager', 'cert-manager, which installs the cert-manager.io CRDs', {
-      dependsOn: [repos],
-    });
-    release(certManager, core('cert-manager'), { targetNamespace: CERT_MANAGER_NAMESPACE, values: { crds: { enabled: true } } });
-
-    // 3. Root CA: self-signed ClusterIssuer -> CA Certificate -> CA ClusterIssuer.
-    const rootCa = this.stage('root-ca', 'kommander-root-ca', 'Root CA: selfsigned-issuer, Certificate kommander-ca, ClusterIssuer kommander-ca (installer step Root CA)', {
-      dependsOn: [certManager],
-    });
-    const selfSigned = new ClusterIssuer(rootCa.folder, 'SelfSignedIssuer', { name: 'selfsigned-issuer', issuer: { selfSigned: true } });
-    // A CA ClusterIssuer reads its Secret from cert-manager's cluster resource namespace, which
-    // defaults to cert-manager's own namespace: the CA Certificate (and so its Secret) lives there.
-    const caCert = new Certificate(rootCa.folder, 'CaCertificate', {
-      name: 'kommander-ca',
-      namespace: CERT_MANAGER_NAMESPACE,
-      secretName: 'kommander-ca',
-      commonName: 'kommander-ca',
-      isCA: true,
-      duration: '87600h',
-      issuer: selfSigned,
-    });
-    const caIssuer = new ClusterIssuer(rootCa.folder, 'CaIssuer', { name: 'kommander-ca', issuer: { ca: { secretName: caCert.secretName } } });
-    rootCa.addHealthCheck(caCert.ref);
-
-    // 4. ChartMuseum: HelmRelease + its in-cluster HelmRepository (the installer's helmRepositoryURL).
-    let chartmuseum: Stage | undefined;
-    if (appEnabled('chartmuseum')) {
-      chartmuseum = this.stage('chartmuseum', 'chartmuseum', 'ChartMuseum and its HelmRepository (installer step ChartMuseum)', {
-        dependsOn: [rootCa, repos],
-      });
-      release(chartmuseum, core('chartmuseum'), {
-        values: { env: { open: { DISABLE_API: false, STORAGE: 'local' } }, persistence: { enabled: true } },
-      });
-      new HelmRepository(chartmuseum.folder, 'HelmRepository-chartmuseum', {
-        name: 'chartmuseum',
-        namespace: FLUX_NAMESPACE,
-        url: CHARTMUSEUM_URL,
-        interval: '1m',
-      });
-    }
-
-    // 6. Ingress certificate: ACME ClusterIssuer, or a custom certificate by Secret reference, and
-    //    the kommander chart values for the self-attached KommanderCluster's custom domain.
-    const ingress = this.stage('ingress', 'kommander-ingress', 'Ingress certificate: issuer and KommanderCluster custom-domain values (installer step Ingress Certificate)', {
-      dependsOn: [rootCa],
-    });
-    let ingressTls: HelmValues;
-    if (c.acme) {
-      const acme = new ClusterIssuer(ingress.folder, 'AcmeIssuer', {
-        name: 'kommander-acme-issuer',
-        issuer: {
-          acme: {
-            email: c.acme.email,
-            server: c.acme.server,
-            privateKeySecretName: 'kommander-acme-issuer-account',
-            ingressClassName: c.acme.ingressClass,
-          },
-        },
-      });
-      ingressTls = { issuerRef: { name: acme.name, kind: 'ClusterIssuer' } };
-    } else if (c.ingressCertificate) {
-      ingressTls = { certificateSecretRef: { name: c.ingressCertificate.secretName } };
-    } else {
-      ingressTls = { issuerRef: { name: caIssuer.name, kind: 'ClusterIssuer' } };
-    }
-    const ingressValues = new k8s.KubeConfigMap(ingress.folder, 'KommanderIngressValues', {
-      metadata: { name: 'kommander-ingress-values', namespace: KOMMANDER_NAMESPACE },
-      data: { 'values.yaml': Yaml.stringify({ kommanderCluster: { ingress: { hostname: c.clusterHostname, ...ingressTls } } }) },
-    });
-
-    // 7. Gitea: admin credentials Secret (encrypted in Git, or an existing Secret) + HelmRelease.
-    let gitea: Stage | undefined;
-    if (c.gitea.enabled) {
-      gitea = this.stage('gitea', 'gitea', 'Gitea: admin credentials and HelmRelease (installer step Gitea)', {
-        dependsOn: [ingress, repos],
-      });
-      this.addSecret(props.secrets, gitea, KOMMANDER_NAMESPACE, c.gitea.adminSecret);
-      new HelmRelease(gitea.folder, 'HelmRelease-gitea', {
-        name: 'gitea',
-        namespace: KOMMANDER_NAMESPACE,
-        chart: 'gitea',
-        version: c.gitea.version,
-        source: helmRepos['dl.gitea.io-charts'],
-        releaseName: 'gitea',
-        // existingSecret: the password never appears in values.
-        values: mergeValues({ gitea: { admin: { existingSecret: c.gitea.adminSecret } } }, c.gitea.values),
-      });
-    }
-
-    // 8. Application definitions: a kommander-applications-style tree, copied verbatim.
-    if (c.applicationDefinitions) {
-      const dir = path.resolve(c.baseDir, c.applicationDefinitions);
-      for (const rel of listFiles(dir)) {
-        new TreeFile(this, `AppDefinition-${rel.replace(/\//g, "|")}`, { path: rel, content: fs.readFileSync(path.join(dir, rel)) });
-      }
-    }
-
-    // 11. Flux configuration: the management GitRepository (+ the encrypted Git credentials).
-    const fluxConfig = this.stage('flux-configuration', 'kommander-flux-configuration', 'Flux configuration: management GitRepository and Git credentials (installer step Flux Configuration)', {
-      dependsOn: gitea ? [vars, gitea] : [vars],
-    });
-    this.addSecret(props.secrets, fluxConfig, FLUX_NAMESPACE, c.git.credentialsSecret);
-    this.management = new GitRepository(fluxConfig.folder, 'ManagementRepository', {
-      name: MANAGEMENT_REPOSITORY,
-      namespace: FLUX_NAMESPACE,
-      url: c.gitea.enabled && c.gitea.hostsManagementRepository ? giteaRepositoryUrl(c.gitea.repository) : c.git.url!,
-      branch: c.git.branch,
-      secretName: c.git.credentialsSecret,
-      interval: c.git.interval,
-    });
-
-    // 9. Bootstrap repository: apps-kommander + the repository's folder structure.
-    const bootstrapRepo = this.stage('bootstrap-repository', 'kommander-bootstrap-repository', 'Bootstrap repository: apps-kommander Kustomization (installer step Bootstrap Repository)', {
-      dependsOn: [fluxConfig],
-    });
-    const hostApps = new Folder(this, 'HostClusterApps', { path: 'clusters/kommander_host-cluster/apps/kommander' });
-    new kustomize.Kustomization(bootstrapRepo.folder, 'AppsKommander', {
-      metadata: { name: 'apps-kommander', namespace: KOMMANDER_NAMESPACE },
-      spec: {
-        interval: '6h',
-        retryInterval: '1m',
-        timeout: '1m',
-        path: `./${hostApps.path}`,
-        prune: true,
-        wait: true,
-        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: MANAGEMENT_REPOSITORY, namespace: FLUX_NAMESPACE },
-        postBuild: { substitute: { releaseNamespace: KOMMANDER_NAMESPACE, workspaceNamespace: KOMMANDER_NAMESPACE } },
+    this.release = release;
+    const resolved = resolveApps(c, release);
+    // The release folders the tree applies (the variables must cover them).
+    const prefixes = [
+      ...[...STEP_APPS[release.era], ...resolved.optional]
+        .filter((a) => resolved.versions.has(a) && (a !== 'chartmuseum' || c.airgapped.enabled)).map((a) => `${release.appsDir}/${a}/${resolved.versions.get(a)}`),
+      `${release.appsDir}/gatekeeper/bootstrap`,
+      'common',
+      'clusters',
+    ];
+    const adopted: AdoptedApp[] = [];
+    const ctx: StepContext = {
+      config: c,
+      release,
+      source: props.source,
+      secrets: props.secrets,
+      root,
+      adopted,
+      appliedFolders: prefixes,
+      fluxApi: release.fluxApi,
+      versionOf: (app) => {
+        const v = resolved.versions.get(app);
+        if (!v) throw new Error(`applicationDefinitions: release ${release.tag} has no app ${app} (apps: ${[...release.apps.keys()].join(', ')})`);
+        return v;
       },
-    });
-    for (const dir of ['workspaces', 'projects']) {
-      new TreeFile(this, `Readme-${dir}`, {
-        path: `${dir}/README.md`,
-        content: `# ${dir}\n\nOne directory per ${dir.slice(0, -1)}, each with a kustomization.yaml; Kommander's controllers fill it.\n`,
-      });
-    }
-
-    // 12. Gatekeeper (adopted later by its AppDeployment).
-    const gatekeeper = this.stage('gatekeeper', 'gatekeeper', 'Gatekeeper HelmRelease (installer step Gatekeeper)', {
-      dependsOn: [fluxConfig, rootCa, repos],
-    });
-    release(gatekeeper, core('gatekeeper'));
-
-    // 13. AppManagement: installs the apps.kommander.d2iq.io CRDs and controllers.
-    const appManagement = this.stage('appmanagement', 'kommander-appmanagement', 'kommander-appmanagement HelmRelease (installer step AppManagement)', {
-      dependsOn: [gatekeeper],
-    });
-    release(appManagement, core('kommander-appmanagement'), {
-      values: { airgapped: { enabled: c.airgapped.enabled }, certificates: { issuer: { name: caIssuer.name, kind: 'ClusterIssuer' } } },
-    });
-
-    // 14. Core AppDeployments (they adopt the releases above). AppDeployment readiness is not
-    //     known to be kstatus-compatible, so these stages do not wait on their objects.
-    const coreDeployments = this.stage('core-appdeployments', 'kommander-core-appdeployments', 'Core AppDeployments: flux, appmanagement, chartmuseum, gatekeeper, cert-manager', {
-      dependsOn: [appManagement],
-      wait: false,
-    });
-    const coreIds = ['kommander-flux', 'kommander-appmanagement', 'chartmuseum', 'gatekeeper', 'cert-manager'];
-    for (const appId of coreIds) {
-      if (appId !== 'kommander-flux' && !appEnabled(appId)) continue;
-      new AppDeployment(coreDeployments.folder, `AppDeployment-${appId}`, {
-        name: appId,
-        namespace: KOMMANDER_NAMESPACE,
-        version: appId === 'kommander-flux' ? c.flux.version : apps[appId].version,
-      });
-    }
-
-    // 15. Optional AppDeployments: one per enabled app.
-    const optionalIds = Object.keys(apps)
-      .filter((appId) => !CORE_APPS.some((a) => a.id === appId) && apps[appId].enabled)
-      .sort();
-    let optional: Stage | undefined;
-    if (optionalIds.length) {
-      optional = this.stage('appdeployments', 'kommander-appdeployments', 'Optional AppDeployments from the config (installer step Optional AppDeployments)', {
-        dependsOn: [coreDeployments],
-        wait: false,
-      });
-      for (const appId of optionalIds) this.appDeployment(optional, appId, apps[appId]);
-    }
-
-    // 16. Catalog repository loader.
-    let catalogs: Stage | undefined;
-    if (c.catalog.repositories.length) {
-      catalogs = this.stage('catalogs', 'kommander-catalogs', 'Catalog GitRepositories, labelled for workspace/project propagation (installer step Catalog Repository Loader)', {
-        dependsOn: [coreDeployments],
-      });
-      for (const r of c.catalog.repositories) {
-        const labels: { [k: string]: string } = { [CATALOG_LABELS.type]: r.type };
-        if (r.workspaceDefault) labels[CATALOG_LABELS.workspace] = 'true';
-        if (r.projectDefault) labels[CATALOG_LABELS.project] = 'true';
-        new GitRepository(catalogs.folder, `Catalog-${r.name}`, {
-          name: r.name,
-          namespace: KOMMANDER_NAMESPACE,
-          url: r.url,
-          branch: r.branch,
-          tag: r.tag,
-          interval: r.interval,
-          labels,
+      newStage: (s, sid, p) => {
+        const stage = new Stage(s, sid, {
+          namespace: FLUX_NAMESPACE,
+          interval: c.flux.interval,
+          retryInterval: c.flux.retryInterval,
+          timeout: c.flux.timeout,
+          ...p,
+          source: p.source ?? props.source,
         });
-      }
-    }
+        this.stages[p.name] = stage;
+        return stage;
+      },
+    };
 
-    // 17. Part II: the Kommander controller and charts.
-    const kommander = this.stage('kommander', 'kommander', 'Kommander HelmRelease: controller and charts (Installation Part II)', {
-      dependsOn: [coreDeployments, ingress, ...(optional ? [optional] : []), ...(catalogs ? [catalogs] : [])],
-    });
-    const kommanderApp = core('kommander');
-    new HelmRelease(kommander.folder, 'HelmRelease-kommander', {
-      name: 'kommander',
-      namespace: KOMMANDER_NAMESPACE,
-      chart: kommanderApp.chart,
-      version: this.chartVersion(kommanderApp),
-      source: helmRepos[kommanderApp.repository],
-      releaseName: 'kommander',
-      valuesFrom: [{ kind: 'ConfigMap', name: ingressValues.name, valuesKey: 'values.yaml' }],
-      values: apps.kommander?.values ?? {},
-    });
+    // The step list of the release's era, minus the steps this config does not have.
+    const defs = STEPS[release.era].filter((d) => this.included(d, c, resolved.optional));
+    const byId = new Map<StepId, StepDef>(defs.map((d) => [d.id, d]));
+    const all = new Map(STEPS[release.era].map((d) => [d.id, d]));
+    // A skipped step's dependents wait for what the skipped step waited for.
+    const deps = (d: StepDef): StepId[] => d.after.flatMap((a) => (byId.has(a) ? [a] : all.has(a) ? deps(all.get(a)!) : []));
+    const done = new Map<StepId, Stage[]>();
+    const constructs: { [id: string]: Construct } = {};
+    for (const def of topological(defs, deps)) {
+      const stage = def.stage
+        ? ctx.newStage(root, `Stage-${def.id}`, {
+            name: def.stage,
+            path: `kommander/${def.id}`,
+            description: `${def.title}: ${def.what}`,
+            prune: def.prune ?? true,
+            wait: def.wait ?? true,
+            dependsOn: [...new Set(deps(def).flatMap((a) => done.get(a) ?? []))],
+          })
+        : undefined;
+      const before = new Set(Object.values(this.stages));
+      constructs[def.id] = new STEP_CONSTRUCTS[def.id](this, `Step-${def.id}`, { ctx, def, stage, apps: resolved.optional });
+      // Dependents wait for every stage the step created (its own, its install stages, …).
+      done.set(def.id, Object.values(this.stages).filter((s) => !before.has(s) || s === stage));
+    }
+    this.management = (constructs['flux-configuration'] as FluxConfigurationStep).management;
+
+    // Every variable the applied release folders consume has a value.
+    const missing = missingVariables(c, release, prefixes);
+    if (missing.length) throw new MissingVariablesError(missing, release.tag);
 
     // Remaining encrypted Secrets: a stage of their own.
     const rest = props.secrets.claimRemaining();
     if (rest.length) {
-      const secrets = this.stage('secrets', 'kommander-secrets', 'Other SOPS-encrypted Secrets from secrets/', { dependsOn: [base] });
+      const secrets = ctx.newStage(root, 'Stage-secrets', {
+        name: 'kommander-secrets',
+        path: 'kommander/secrets',
+        description: 'Other SOPS-encrypted Secrets from secrets/',
+        dependsOn: [this.stages['kommander-base']],
+      });
       for (const s of rest) new SopsSecret(secrets, `Secret-${s.namespace}-${s.name}`, { secret: s, stage: secrets, decryptionSecret: c.sops.secretName });
     }
+  }
 
-    // Every stage that uses ${var} substitutes from kommander-vars, in its own namespace.
-    for (const s of Object.values(this.stages)) {
-      if (s !== base && s !== vars && s !== flux) s.substituteIfNeeded({ kind: 'ConfigMap', name: VARS_CONFIGMAP });
+  private included(d: StepDef, c: PlatformConfig, optional: readonly string[]): boolean {
+    switch (d.when ?? 'always') {
+      case 'airgapped':
+        return c.airgapped.enabled;
+      case 'manifest':
+        return c.flux.mode === 'manifest';
+      case 'bootstrap-airgapped':
+        return c.airgapped.enabled && c.flux.mode === 'bootstrap';
+      case 'catalogs':
+        return c.catalog.repositories.length > 0;
+      case 'optional-apps':
+        return optional.length > 0;
+      default:
+        return true;
     }
-  }
-
-  private stage(id: string, name: string, description: string, extra: Partial<StageProps> = {}): Stage {
-    const s = new Stage(this, `Stage-${id}`, {
-      name,
-      namespace: FLUX_NAMESPACE,
-      path: `kommander/${id}`,
-      source: this.source,
-      interval: this.config.flux.interval,
-      retryInterval: this.config.flux.retryInterval,
-      timeout: this.config.flux.timeout,
-      description,
-      ...extra,
-    });
-    this.stages[id] = s;
-    return s;
-  }
-
-  private chartVersion(app: CoreApp): string {
-    const v = this.config.apps[app.id]?.version ?? app.version;
-    if (app.chartVersion === 'kommander') return this.config.kommander.version;
-    return app.chartVersion === 'v-app' && !v.startsWith('v') ? `v${v}` : v;
-  }
-
-  private addSecret(store: SecretStore, stage: Stage, namespace: string, name: string): void {
-    const file = store.claim(namespace, name);
-    if (file) new SopsSecret(stage, `Secret-${namespace}-${name}`, { secret: file, stage, decryptionSecret: this.config.sops.secretName });
-  }
-
-  private appDeployment(stage: Stage, appId: string, app: AppConfig): void {
-    new AppDeployment(stage.folder, `AppDeployment-${appId}`, {
-      name: appId,
-      namespace: KOMMANDER_NAMESPACE,
-      version: app.version,
-      appKind: app.kind,
-      values: app.values,
-      clusters: app.clusters,
-    });
-  }
-
-  /** The kommander-vars data: substitution variables for every stage (sorted). */
-  private variables(): { [key: string]: string } {
-    const c = this.config;
-    const data: { [key: string]: string } = {
-      ageEncryptionSecretKey: c.sops.secretKey,
-      ageEncryptionSecretName: c.sops.secretName,
-      airgappedEnabled: String(c.airgapped.enabled),
-      caIssuerName: 'kommander-ca',
-      caSecretName: 'kommander-ca',
-      caSecretNamespace: CERT_MANAGER_NAMESPACE,
-      certificatesIssuerKind: 'ClusterIssuer',
-      certificatesIssuerName: 'kommander-ca',
-      clusterHostname: c.clusterHostname,
-      kommanderChartVersion: c.kommander.version,
-      kommanderFluxNamespace: FLUX_NAMESPACE,
-      kommanderGitCredentialsSecretName: c.git.credentialsSecret,
-    };
-    if (c.apps.chartmuseum?.enabled !== false) data.helmRepositoryURL = CHARTMUSEUM_URL;
-    if (c.airgapped.enabled && c.airgapped.helmMirror) data.helmMirrorURL = c.airgapped.helmMirror;
-    return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }

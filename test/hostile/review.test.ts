@@ -95,14 +95,14 @@ maybe('check', () => {
   test('finds a token in a URL and a fake ENC[…] value that synth would refuse (the same guard)', () => {
     const dir = tree();
     const fake = `ENC[AES256_GCM,data:${Buffer.from('hunter2-password').toString('base64')},iv:${Buffer.alloc(32, 7).toString('base64')},tag:${Buffer.alloc(16, 9).toString('base64')},type:str]`;
-    fs.writeFileSync(path.join(dir, 'kommander/base/namespace-cert-manager.yaml'), `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n  annotations:\n    source: https://ghp_secret@github.com/x/y\n`);
+    fs.writeFileSync(path.join(dir, 'kommander/base/namespace-kommander.yaml'), `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kommander\n  annotations:\n    source: https://ghp_secret@github.com/x/y\n`);
     const file = path.join(dir, 'kommander/gitea');
     const secret = fs.readdirSync(file).find((f) => f.endsWith('.sops.yaml'))!;
     const text = fs.readFileSync(path.join(file, secret), 'utf8');
     fs.writeFileSync(path.join(file, secret), text.replace(/  password: ENC\[[^\n]+/, `  password: ${fake}`));
     const r = run('check', [dir, '--no-kustomize']);
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('kommander/base/namespace-cert-manager.yaml holds a URL with credentials (https://***@…)');
+    expect(r.stdout).toContain('kommander/base/namespace-kommander.yaml holds a URL with credentials (https://***@…)');
     expect(r.stdout).toContain(`kommander/gitea/${secret}: stringData.password holds readable text where SOPS writes ciphertext`);
   });
 
@@ -110,11 +110,11 @@ maybe('check', () => {
     const dir = tree();
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    fs.writeFileSync(path.join(dir, 'kommander/base/namespace-cert-manager.yaml'), bomb.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'kommander/base/namespace-kommander.yaml'), bomb.join('\n') + '\n');
     const r = run('check', [dir, '--no-kustomize']);
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/kommander\/base\/namespace-cert-manager\.yaml is not valid YAML: line \d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/);
+    expect(r.stdout).toMatch(/kommander\/base\/namespace-kommander\.yaml is not valid YAML: line \d+: (has more than 100 YAML aliases|alias \*\w expands beyond)/);
     expect(r.stderr).not.toMatch(/heap out of memory/);
   });
 });
@@ -142,7 +142,7 @@ maybe('diff', () => {
     const dir = tree();
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    fs.writeFileSync(path.join(dir, 'applications', 'bomb.yaml'), bomb.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'services', 'bomb.yaml'), bomb.join('\n') + '\n');
     const r = run('diff', ['--head', dir]);
     expect(r.signal).toBeNull();
     expect([0, 1, 2]).toContain(r.status);

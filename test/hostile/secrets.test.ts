@@ -13,7 +13,7 @@ import { expectRefused, project, Project, synth } from './harness';
 const SECRET = 'secrets/kommander/gitea-admin-credentials.sops.yaml';
 // A made-up identity of the right shape (bech32 body); never a real key.
 const IDENTITY = 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ';
-const APPDEF = 'examples/kommander-applications/applications/reloader/2.2.11/helmrelease';
+const APPDEF = 'examples/kommander-applications/v2.8.3/services/reloader/1.0.65';
 
 let p: Project;
 beforeEach(() => {
@@ -114,48 +114,48 @@ describe('fails on unreadable or hostile files under secrets/', () => {
 describe('fails on plaintext Secrets among the application definitions', () => {
   test('fails on a plain Secret manifest', () => {
     addAppDef('leak.yaml', PLAIN_SECRET);
-    expectRefused(p, ['applications/reloader/2.2.11/helmrelease/leak.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['services/reloader/1.0.65/leak.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret in the second document of a multi-document file', () => {
     addAppDef('multi.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\n${PLAIN_SECRET}`);
-    expectRefused(p, ['helmrelease/multi.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/multi.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret inside kind: List', () => {
     addAppDef('list.yaml', `apiVersion: v1\nkind: List\nitems:\n  - ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
-    expectRefused(p, ['helmrelease/list.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/list.yaml: Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret inside a List inside a List', () => {
     const inner = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'deep' }, data: { k: 'aHVudGVy' } }] };
     addAppDef('nested.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [inner] }));
-    expectRefused(p, ['helmrelease/nested.json: Secret deep: data.k holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/nested.json: Secret deep: data.k holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret written as JSON', () => {
     addAppDef('leak.json', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'j', namespace: 'kommander' }, data: { password: 'aHVudGVyMg==' } }));
-    expectRefused(p, ['helmrelease/leak.json: Secret kommander/j: data.password holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/leak.json: Secret kommander/j: data.password holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret manifest embedded in a ConfigMap value', () => {
     addAppDef('embedded.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: carrier\ndata:\n  manifest.yaml: |\n    ${PLAIN_SECRET.trim().split('\n').join('\n    ')}\n`);
-    expectRefused(p, ['helmrelease/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/embedded.yaml (embedded in data.manifest.yaml): Secret kommander/leak: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on a Secret nested in HelmRelease values (a chart\'s extraObjects)', () => {
     addAppDef('extra.yaml', 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: r\nspec:\n  values:\n    extraObjects:\n      - apiVersion: v1\n        kind: Secret\n        metadata:\n          name: extra\n        stringData:\n          token: hunter2hunter2\n');
-    expectRefused(p, ['helmrelease/extra.yaml (nested in spec.values.extraObjects.0): Secret extra: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
+    expectRefused(p, ['1.0.65/extra.yaml (nested in spec.values.extraObjects.0): Secret extra: stringData.token holds a plaintext value', 'Secrets must come from secrets/ (npm run -s secrets -- set']);
   });
 
   test('fails on an unparseable manifest that declares a Secret', () => {
     addAppDef('broken.yaml', 'kind: Secret\nstringData:\n  token: [unclosed\n');
-    expectRefused(p, ['helmrelease/broken.yaml:', 'the guard cannot check a file it cannot parse', 'fix it or leave it out']);
+    expectRefused(p, ['1.0.65/broken.yaml:', 'the guard cannot check a file it cannot parse', 'fix it or leave it out']);
   });
 
   test('fails on a Secret with a fake sops block (no real MAC)', () => {
     addAppDef('fake-sops.yaml', `${PLAIN_SECRET}sops:\n  mac: none\n  lastmodified: "2026-01-01T00:00:00Z"\n`);
-    expectRefused(p, ['helmrelease/fake-sops.yaml: sops.mac is not of the form ENC[AES256_GCM', 'helmrelease/fake-sops.yaml: stringData.token is plaintext outside the Kubernetes envelope']);
+    expectRefused(p, ['1.0.65/fake-sops.yaml: sops.mac is not of the form ENC[AES256_GCM', '1.0.65/fake-sops.yaml: stringData.token is plaintext outside the Kubernetes envelope']);
   });
 });
 
@@ -179,29 +179,29 @@ describe('fails on an age identity in any encoding a reader could reverse', () =
   ];
   test.each(cases)('fails on an identity as %s in a copied file', (_, content) => {
     addAppDef('identity.yaml.txt', content);
-    expectRefused(p, ['helmrelease/identity.yaml.txt: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed)', 'remove private keys from the inputs']);
+    expectRefused(p, ['1.0.65/identity.yaml.txt: holds an age identity (AGE-SECRET-KEY-…, possibly encoded, escaped or compressed)', 'remove private keys from the inputs']);
   });
 });
 
 test('fails on an age identity in a file name', () => {
   addAppDef(`${IDENTITY}.yaml`, 'a: 1\n');
-  expectRefused(p, [`helmrelease/${IDENTITY}.yaml: holds an age identity`, 'remove private keys from the inputs']);
+  expectRefused(p, [`1.0.65/${IDENTITY}.yaml: holds an age identity`, 'remove private keys from the inputs']);
 });
 
 describe('fails on credentials in URLs and private keys', () => {
   test('fails on https://<token>@host in a copied manifest', () => {
     addAppDef('repo.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: r\nspec:\n  url: https://ghp_abcdefghijklmnop@github.com/org/repo\n');
-    expectRefused(p, ['helmrelease/repo.yaml: holds a URL with credentials (https://***@…)', 'reference it (e.g. secretRef), never in a URL']);
+    expectRefused(p, ['1.0.65/repo.yaml: holds a URL with credentials (https://***@…)', 'reference it (e.g. secretRef), never in a URL']);
   });
 
   test('fails on https://user:password@host in a copied file', () => {
     addAppDef('notes.md', 'clone https://admin:s3cret@git.example.com/x.git\n');
-    expectRefused(p, ['helmrelease/notes.md: holds a URL with credentials', 'never in a URL']);
+    expectRefused(p, ['1.0.65/notes.md: holds a URL with credentials', 'never in a URL']);
   });
 
   test('fails on an SSH private key among the application definitions', () => {
     addAppDef('id_ed25519', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
-    expectRefused(p, ['helmrelease/id_ed25519: holds a private key (-----BEGIN … PRIVATE KEY-----)', 'keep private keys out of the repository']);
+    expectRefused(p, ['1.0.65/id_ed25519: holds a private key (-----BEGIN … PRIVATE KEY-----)', 'keep private keys out of the repository']);
   });
 });
 
@@ -234,7 +234,7 @@ describe('fails on a tampered SOPS file when an identity is available (the MAC i
     const q = project();
     const cfg = fs.readFileSync(q.config, 'utf8').replace(/age1hrfks[0-9a-z]+/, pair.recipient);
     fs.writeFileSync(q.config, cfg);
-    for (const [ns, name] of [['kommander', 'gitea-admin-credentials'], ['kommander-flux', 'kommander-git-credentials']]) {
+    for (const [ns, name] of [['kommander', 'chartmuseum-admin-credentials'], ['kommander', 'gitea-admin-credentials'], ['kommander-flux', 'kommander-git-credentials']]) {
       const plain = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ntype: Opaque\nstringData:\n  username: admin\n  password: hunter2-${name}\n`;
       fs.writeFileSync(path.join(q.dir, 'secrets', ns, `${name}.sops.yaml`), await encryptManifest(plain, { recipients: [pair.recipient] }));
     }
