@@ -7,12 +7,12 @@ import { checkFiles } from '../lib/check';
 import { SchemaRegistry } from '../lib/check/schema';
 import { synthesize } from '../lib/cli';
 import { loadConfig, parseConfig } from '../lib/config/load';
+import { checkDeclarations } from '../lib/platform';
 import { PlatformConfig } from '../lib/config/types';
 import { GardenerStageModule } from '../lib/gardener/module';
 import { GardenerSecrets } from '../lib/gardener/secrets';
 import { GardenerTree } from '../lib/gardener/tree';
 import { GitRepository } from '../lib/flux/sources';
-import { checkDeclarations } from '../lib/platform';
 import { SecretStore } from '../lib/secrets/sops-secrets';
 import { generateAgeKeyPair } from '../lib/sops/age';
 import { encryptManifest } from '../lib/sops/file';
@@ -347,17 +347,19 @@ describe('Kommander and Gardener in one repository (examples/kommander-gardener.
     const urls = all.filter((o) => o.kind === 'HelmRepository').map((o) => String(o.spec.url).replace(/^\$\{helmMirrorURL:=(.*)\}$/, '$1').replace(/\/+$/, ''));
     expect(urls.filter((u, i) => urls.indexOf(u) !== i)).toStrictEqual([]);
     expect(files.filter((f) => f.path === '.sops.yaml' || f.path === 'BOOTSTRAP.md').length).toBeLessThanOrEqual(2);
-    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...checkDeclarations(loadConfig(COMBINED)) });
+    const declared = checkDeclarations(loadConfig(COMBINED));
+    const findings = checkFiles(new Map(files.map((f) => [f.path, f.content.toString()])), { crdDirs: [CRDS, GARDENER_CRDS], ...declared });
     expect(findings).toStrictEqual([]);
   });
 
-  test('the landscape shares the Kommander Flux namespace, and waits on no Kommander stage', () => {
+  test('the landscape shares the Kommander Flux namespace, and waits on no Kommander stage (gardener-operator needs no cert-manager)', () => {
     const { stages } = stageGraph(synthesized);
     const all = objects(synthesized).map((o) => o.obj);
     const gardenerStages = all.filter((o) => o.kind === 'Kustomization' && o.metadata.name.startsWith('gardener-'));
     expect(new Set(gardenerStages.map((o) => o.metadata.namespace))).toStrictEqual(new Set(['kommander-flux', 'garden']));
     expect(all.some((o) => /toolkit\.fluxcd\.io/.test(o.apiVersion) && o.metadata.namespace === 'flux-system')).toBe(false);
     for (const o of gardenerStages) for (const d of stages.get(o.metadata.name)!.dependsOn) expect(d.startsWith('gardener-')).toBe(true);
+    expect(files.some((f) => f.path.startsWith('gardener/cert-manager/'))).toBe(false);
   });
 
   test('adding the landscape leaves every Kommander file as it was', () => {
