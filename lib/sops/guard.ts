@@ -245,8 +245,11 @@ function isPrintableText(bytes: Buffer): boolean {
 /**
  * Why an `ENC[…]` string is not what SOPS writes, or undefined: SOPS writes a 32-byte nonce, a
  * 16-byte tag, a known type, and ciphertext that is indistinguishable from random bytes. A value of
- * 6 or more bytes whose "ciphertext" is printable text is plaintext in a fake envelope (the chance
- * that real ciphertext of 6 bytes is all printable is below 0.3 %, of 12 bytes below 1e-5).
+ * 16 or more bytes whose "ciphertext" is printable text is plaintext in a fake envelope (the chance
+ * that real ciphertext of 16 bytes is all printable is about 2e-7; for 6 bytes it would be 0.3 %,
+ * far too many false refusals of real files). A nonce or tag of one repeated byte is never random.
+ * Shorter plaintext in a well-formed fake envelope is caught only where an identity is available
+ * (the MAC and the values are verified then; README "Safety").
  */
 export function fakeEncryptedValue(value: string): string | undefined {
   const m = ENC_PATTERN.exec(value);
@@ -257,7 +260,8 @@ export function fakeEncryptedValue(value: string): string | undefined {
   if (iv.length !== SOPS_NONCE_SIZE) return `has a ${iv.length}-byte iv (SOPS writes ${SOPS_NONCE_SIZE})`;
   if (tag.length !== SOPS_TAG_SIZE) return `has a ${tag.length}-byte tag (SOPS writes ${SOPS_TAG_SIZE})`;
   if (!VALUE_TYPES.has(m[4])) return `has an unknown type "${m[4]}"`;
-  if (data.length >= 6 && isPrintableText(data)) return 'holds readable text where SOPS writes ciphertext (plaintext inside a fake ENC[…] envelope)';
+  if (data.length >= 16 && isPrintableText(data)) return 'holds readable text where SOPS writes ciphertext (plaintext inside a fake ENC[…] envelope)';
+  if (iv.every((b) => b === iv[0]) || tag.every((b) => b === tag[0])) return 'has a nonce or tag of one repeated byte, which SOPS never writes (plaintext inside a fake ENC[…] envelope)';
   return undefined;
 }
 
