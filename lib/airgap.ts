@@ -1,6 +1,7 @@
 import { buildModel, TreeModel, TreeObject } from './check/model';
 import { isObject, JsonObject, str } from './check/tree';
-import { compareStrings, Finding } from './check/types';
+import { Finding } from './check/types';
+import { compareCodeUnits } from './order';
 
 /**
  * Air-gap closure: every chart and artifact a tree makes Flux pull (Helm charts with their
@@ -128,7 +129,7 @@ export function airgapArtifacts(model: TreeModel): AirgapArtifact[] {
   }
   return [...out.values()]
     .map(({ a, usedBy }) => ({ ...a, usedBy: [...usedBy].sort() }))
-    .sort((x, y) => compareStrings(x.type, y.type) || compareStrings(x.url, y.url) || compareStrings(x.chart ?? '', y.chart ?? '') || compareStrings(x.version ?? '', y.version ?? ''));
+    .sort((x, y) => compareCodeUnits(x.type, y.type) || compareCodeUnits(x.url, y.url) || compareCodeUnits(x.chart ?? '', y.chart ?? '') || compareCodeUnits(x.version ?? '', y.version ?? ''));
 }
 
 function hostOf(url: string): string | undefined {

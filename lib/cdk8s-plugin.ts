@@ -5,6 +5,7 @@ import type { Validation, ValidationContext } from 'cdk8s-cli/lib/plugins';
 import { CONSTRUCT_METADATA_FILE, inferOutdir, TreeCheck, TreeCheckProps } from './check/plugin';
 import { RenderedFile } from './tree/render';
 import { MANIFEST_FILE, writeTree } from './tree/writer';
+import { byKey } from './order';
 
 /**
  * The `cdk8s synth` validation plugin of this project (cdk8s.yaml `validations:`): the tree check
@@ -74,7 +75,7 @@ export function readSynthesizedTree(dir: string): RenderedFile[] {
     }
   };
   walk(dir, '');
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out.sort(byKey((x) => x.path));
 }
 
 /** `TreeCheck`, plus the promotion into the committed tree on success (see `SynthCheckProps.promote`). */

@@ -11,6 +11,7 @@ import { availableIdentities, guardTree, inspectSopsFile } from './sops/guard';
 import { renderRollout } from './plan';
 import { RenderedFile, renderTree } from './tree/render';
 import { writeTree } from './tree/writer';
+import { byKey } from './order';
 
 /** Options of `synthesize`. */
 export interface SynthesizeOptions {
@@ -44,7 +45,7 @@ export function synthesize(config: PlatformConfig, options: SynthesizeOptions = 
   const airgap = airgapFiles(config, files);
   const leaks = guardTree(airgap);
   if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);
-  return [...files, ...airgap].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files, ...airgap].sort(byKey((x) => x.path));
 }
 
 function renderConfig(config: PlatformConfig, options: SynthesizeOptions): RenderedFile[] {
@@ -71,7 +72,7 @@ function withRollout(rendered: RenderedFile[]): RenderedFile[] {
     parsed: new Map(rendered.filter((f) => f.objects).map((f) => [f.path, f.objects!])),
   });
   const rolloutFile: RenderedFile = { path: 'ROLLOUT.md', content: rollout };
-  const files = [...rendered, rolloutFile].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const files = [...rendered, rolloutFile].sort(byKey((x) => x.path));
   // renderTree guarded every other file already (the one plaintext guard, lib/sops/guard.ts).
   const leaks = guardTree([rolloutFile]);
   if (leaks.length) throw new Error(`refusing to synthesize: ${leaks.length} problem(s) in the tree:\n${leaks.map((l) => `  ${l}`).join('\n')}`);

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { JOURNAL_FILE, LOCK_FILE, STAGING_DIR } from './tree/writer';
 import { DEFAULT_LIMITS, InputError } from './yaml-bounds';
+import { byKey } from './order';
 
 export { InputError } from './yaml-bounds';
 
@@ -107,7 +108,7 @@ export function readTreeBounded(dir: string, limits: TreeLimits = DEFAULT_TREE_L
     }
   };
   walk(path.resolve(dir), '');
-  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...out.entries()].sort(byKey(([k]) => k)));
 }
 
 /**

@@ -32,6 +32,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { compareCodeUnits } from '../lib/order';
 
 /** The API groups this project builds on. */
 export const DEFAULT_GROUPS = [
@@ -45,14 +46,9 @@ export const DEFAULT_GROUPS = [
   'operator.gardener.cloud',
 ];
 
-/** Code-unit order (never locale-aware). */
-function codeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function listYaml(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => codeUnit(a.name, b.name))) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareCodeUnits(a.name, b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listYaml(full));
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
@@ -64,7 +60,7 @@ function listYaml(dir: string): string[] {
 export function collectCrds(dir: string, groups: readonly string[]): Map<string, string[]> {
   const files = listYaml(dir).sort((a, b) => {
     const bundle = (f: string) => (/install|crds\.ya?ml$/.test(path.basename(f)) ? 1 : 0);
-    return bundle(a) - bundle(b) || codeUnit(a, b);
+    return bundle(a) - bundle(b) || compareCodeUnits(a, b);
   });
   const seen = new Set<string>();
   const byGroup = new Map<string, string[]>();

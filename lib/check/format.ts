@@ -1,4 +1,5 @@
 import { Finding, RuleName, TreeFiles } from './types';
+import { byKey } from '../order';
 
 /**
  * Output formats of `check`: text (terminal), JSON, SARIF 2.1.0 (GitHub code scanning shows the
@@ -117,7 +118,7 @@ export function formatMarkdown(findings: readonly Finding[], opts: FormatOptions
   }
   const byRule = new Map<string, number>();
   for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
-  out.push(`**${findings.length} finding(s)**: ${[...byRule.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, n]) => `\`${r}\` ${n}`).join(', ')}`, '');
+  out.push(`**${findings.length} finding(s)**: ${[...byRule.entries()].sort(byKey(([k]) => k)).map(([r, n]) => `\`${r}\` ${n}`).join(', ')}`, '');
   out.push('| Rule | File | Object | Problem | Config key | Fix |', '| --- | --- | --- | --- | --- | --- |');
   for (const f of findings) {
     out.push(`| \`${f.rule}\` | \`${md(repoPath(opts.root, f.file))}\` | ${f.object ? `\`${md(f.object)}\`` : '–'} | ${md(f.message)} | ${f.configKey ? `\`${md(f.configKey)}\`` : '–'} | ${md(f.fix)} |`);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Finding } from './types';
+import { byKey } from '../order';
 
 /**
  * Runs `kubectl kustomize` on stage folders, the way kustomize-controller builds them
@@ -86,7 +87,7 @@ export async function runKustomizeBuilds(dir: string, targets: readonly Kustomiz
   const batches: KustomizeTarget[][] = [];
   let current: KustomizeTarget[] = [];
   let size = 0;
-  for (const t of [...byFolder.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0))) {
+  for (const t of [...byFolder.values()].sort(byKey((x) => x.folder))) {
     const n = Math.max(1, t.size ?? 1);
     if (current.length > 0 && size + n > BATCH_FILES) {
       batches.push(current);

@@ -17,7 +17,8 @@ import {
   str,
   substitute,
 } from './tree';
-import { Finding, ObjectRef, TreeFiles, compareStrings } from './types';
+import { Finding, ObjectRef, TreeFiles } from './types';
+import { compareCodeUnits } from '../order';
 
 /**
  * The Flux graph of a synthesized tree, computed offline from the files alone:
@@ -209,7 +210,7 @@ export class ModelBuilder {
         if (isFluxKustomization(o) && !stages.has(`${o.namespace}/${o.name}`)) queue.push({ obj: o, parent: id });
       }
     }
-    const sortedStages = new Map([...stages.entries()].sort(([a], [b]) => compareStrings(a, b)));
+    const sortedStages = new Map([...stages.entries()].sort(([a], [b]) => compareCodeUnits(a, b)));
     return {
       files: this.files,
       rawObjects: this.rawObjects,

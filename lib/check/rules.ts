@@ -1,7 +1,8 @@
 import { CHART_CRD_PROVIDERS, FLUX_GROUPS, groupMatches, groupsOfChart } from './crd-providers';
 import { HELM_GROUP, isFluxKustomization, refKey, Stage, TreeModel, TreeObject } from './model';
 import { asArray, CORE_GROUPS, findVarUses, isObject, JsonObject, str } from './tree';
-import { CheckOptions, Finding, ObjectRef, compareStrings } from './types';
+import { CheckOptions, Finding, ObjectRef } from './types';
+import { compareCodeUnits } from '../order';
 
 /**
  * The Flux graph rules. Each takes the model (and options) and returns findings; none throws.
@@ -279,7 +280,7 @@ export function findCycles(nodes: ReadonlyMap<string, readonly string[]>): strin
       }
       return [start, start];
     })
-    .sort((a, b) => compareStrings(a.join(' '), b.join(' ')));
+    .sort((a, b) => compareCodeUnits(a.join(' '), b.join(' ')));
 }
 
 export function ruleCycles(ctx: RuleContext): Finding[] {
@@ -329,7 +330,7 @@ export function ruleDuplicates(ctx: RuleContext): Finding[] {
     if (objs.length < 2) continue;
     const stages = [...new Set(objs.map((o) => o.stage ?? '?'))].sort();
     const where = objs.map((o) => `${o.file} (stage ${o.stage})`).sort();
-    const first = [...objs].sort((a, b) => compareStrings(a.file, b.file))[0];
+    const first = [...objs].sort((a, b) => compareCodeUnits(a.file, b.file))[0];
     out.push({
       rule: 'duplicate-object',
       file: first.file,

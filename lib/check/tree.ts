@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { parsePlainYaml } from '../config/fast-yaml';
 import { boundedToJS, DEFAULT_LIMITS, parseBoundedYaml, withinLimits } from '../yaml-bounds';
+import { byKey } from '../order';
 
 /** Folders never read into a tree. */
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -29,7 +30,7 @@ export function readTree(dir: string): Map<string, string> {
     }
   };
   walk(dir, '');
-  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...out.entries()].sort(byKey(([k]) => k)));
 }
 
 export function isYamlFile(file: string): boolean {

@@ -1,6 +1,7 @@
 /**
  * Shared types of the offline tree checker (`npm run check`), the diff and the rollout plan.
  */
+import { compareCodeUnits } from '../order';
 
 /** A synthesized tree in memory: repository-relative POSIX path → file content. */
 export type TreeFiles = ReadonlyMap<string, string>;
@@ -86,9 +87,6 @@ export interface CheckOptions {
   readonly kustomize?: boolean;
 }
 
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Sorts findings by file, object, rule and message (the output order of every command). */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
@@ -102,9 +100,9 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   }
   return out.sort(
     (a, b) =>
-      compareStrings(a.file, b.file) ||
-      compareStrings(a.object, b.object) ||
-      compareStrings(a.rule, b.rule) ||
-      compareStrings(a.message, b.message),
+      compareCodeUnits(a.file, b.file) ||
+      compareCodeUnits(a.object, b.object) ||
+      compareCodeUnits(a.rule, b.rule) ||
+      compareCodeUnits(a.message, b.message),
   );
 }

@@ -27,6 +27,7 @@ import {
   PlatformConfig,
   SopsConfig,
 } from './types';
+import { compareCodeUnits } from '../order';
 
 export type { ConfigProblem } from './schema';
 
@@ -48,7 +49,7 @@ export class ConfigError extends Error {
 function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const seen = new Set<string>();
   return [...problems]
-    .sort((a, b) => comparePaths(a.path, b.path) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0))
+    .sort((a, b) => comparePaths(a.path, b.path) || compareCodeUnits(a.message, b.message))
     .filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)));
 }
 
@@ -109,11 +110,11 @@ function releaseTreeProblem(baseDir: string, p: string): string | undefined {
   const isRelease = (d: string) => ['services', 'applications'].some((l) => fs.existsSync(path.join(d, l)) && fs.statSync(path.join(d, l)).isDirectory());
   if (isRelease(abs)) return undefined;
   const releasesIn = (d: string) =>
-    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => isRelease(path.join(d, n))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => isRelease(path.join(d, n))).sort(compareCodeUnits) : [];
   const inside = releasesIn(abs).map((n) => `${p.replace(/\/+$/, '')}/${n}`);
   const siblings = releasesIn(path.dirname(abs)).map((n) => path.posix.join(path.posix.dirname(p.replace(/\/+$/, '')), n));
   const available = [...inside, ...siblings];
-  const found = fs.readdirSync(abs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 8).join(', ') || 'nothing';
+  const found = fs.readdirSync(abs).sort(compareCodeUnits).slice(0, 8).join(', ') || 'nothing';
   return `${show(p)} is not a kommander-applications release tree of a known layout (found ${found}; expected services/ (DKP ≤ 2.15) or applications/ (NKP ≥ 2.16); available releases: ${available.length ? available.join(', ') : 'none found in or next to it'})`;
 }
 

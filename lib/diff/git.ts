@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import { byKey } from '../order';
 
 /** Runs git (in `cwd`) and returns stdout; throws with git's message on failure. */
 export function git(args: readonly string[], cwd?: string, input?: Buffer): Buffer {
@@ -36,5 +37,5 @@ export function readGitTree(ref: string, prefix: string, cwd?: string): Map<stri
     out.set(clean ? e.file.slice(clean.length + 1) : e.file, batch.subarray(nl + 1, nl + 1 + size).toString('utf8'));
     pos = nl + 1 + size + 1;
   }
-  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map([...out.entries()].sort(byKey(([k]) => k)));
 }

@@ -1,10 +1,11 @@
 import { buildModel, isSopsEncrypted, Stage, TreeModel, TreeObject } from '../check/model';
 import { SchemaRegistry } from '../check/schema';
 import { baseName, isObject, JsonObject } from '../check/tree';
-import { compareStrings, TreeFiles } from '../check/types';
+import { TreeFiles } from '../check/types';
 import { planFromModel } from '../plan';
 import { canonical, diffFields, FieldChange, leaves, lineDiff, renderValue, similarity } from './fields';
 import { recreateReasons } from './immutable';
+import { compareCodeUnits } from '../order';
 
 export { FieldChange } from './fields';
 export { IMMUTABLE_RULES, recreateReasons } from './immutable';
@@ -181,7 +182,7 @@ export function diffTrees(base: TreeFiles, head: TreeFiles, options: DiffOptions
       if (score >= 0.8) pairs.push({ r, a, score });
     }
   }
-  pairs.sort((x, y) => y.score - x.score || compareStrings(x.a.o.key, y.a.o.key) || compareStrings(x.r.o.key, y.r.o.key));
+  pairs.sort((x, y) => y.score - x.score || compareCodeUnits(x.a.o.key, y.a.o.key) || compareCodeUnits(x.r.o.key, y.r.o.key));
   const pairedR = new Set<string>();
   const pairedA = new Set<string>();
   for (const { r, a } of pairs) {
@@ -270,11 +271,11 @@ export function diffTrees(base: TreeFiles, head: TreeFiles, options: DiffOptions
   }
   const kindOrder: Record<ChangeKind, number> = { removed: 0, recreated: 1, changed: 2, added: 3 };
   const stages: StageDiff[] = [...byStage.entries()]
-    .sort(([a], [b]) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9) || compareStrings(a, b))
+    .sort(([a], [b]) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9) || compareCodeUnits(a, b))
     .map(([id, cs]) => ({
       id,
       path: paths.get(id) ?? '',
-      changes: cs.sort((x, y) => kindOrder[x.kind] - kindOrder[y.kind] || compareStrings(x.object, y.object)),
+      changes: cs.sort((x, y) => kindOrder[x.kind] - kindOrder[y.kind] || compareCodeUnits(x.object, y.object)),
     }));
 
   // Files that hold no applied object: listed by path.

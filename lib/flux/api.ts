@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { compareCodeUnits } from '../order';
 
 /**
  * The API version (`group/version`) in which each Flux kind is emitted.
@@ -112,7 +113,7 @@ export function compareKubeVersions(a: string, b: string): number {
   if (!pa || !pb) {
     if (pa) return -1;
     if (pb) return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
+    return compareCodeUnits(a, b);
   }
   if (pa[1] !== pb[1]) return pb[1] - pa[1];
   if (pa[0] !== pb[0]) return pb[0] - pa[0];

@@ -10,6 +10,7 @@ import { assertDuration, assertName, assertNamespace, ObjectRef, refOf, usesVari
 import { requireFeature } from './features';
 import { fluxL1 } from './l1';
 import { FLUX_OBJECT_NAMESPACE, ISource } from './sources';
+import { byKey } from '../order';
 
 /** A CEL health expression set for one kind (`spec.healthCheckExprs[]`, Flux ≥ 2.5). */
 export interface HealthCheckExpr {
@@ -145,7 +146,7 @@ export class Stage extends Construct {
           this.dependencies.length
             ? [...this.dependencies]
               // code-unit order, never locale-aware (byte-identical output on every machine)
-              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+              .sort(byKey((x) => x.name))
               .map((d) => ({ name: d.name, namespace: d.namespace === this.namespace ? undefined : d.namespace }))
             : undefined,
         ),

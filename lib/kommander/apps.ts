@@ -9,6 +9,7 @@ import { ConfigProblem, formatPath } from '../config/schema';
 import { PlatformConfig } from '../config/types';
 import { ReleaseView } from './release-view';
 import { STEPS } from './steps';
+import { compareCodeUnits } from '../order';
 
 /** Apps the installer steps of each era deploy themselves (never optional AppDeployments). */
 export const STEP_APPS: { readonly [era: string]: readonly string[] } = {
@@ -87,6 +88,6 @@ export function resolveApps(c: PlatformConfig, r: ReleaseView): ResolvedApps {
   const optional = Object.entries(c.apps)
     .filter(([app, cfg]) => cfg.enabled !== false && !stepApps.includes(app))
     .map(([app]) => app)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(compareCodeUnits);
   return { versions, optional };
 }

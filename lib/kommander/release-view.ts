@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FluxApi } from '../flux/api';
 import { KommanderRelease, readRelease, ReleaseError } from './release';
+import { compareCodeUnits } from '../order';
 
 /** The two release layouts: `services/` (DKP ≤ 2.15) and `applications/` (NKP ≥ 2.16). */
 export type Era = 'services' | 'applications';
@@ -71,7 +72,7 @@ export const CONTROLLER_VARIABLES = ['releaseName', 'releaseNamespace', 'workspa
 // The adapter over the release model (lib/kommander/release.ts).
 // ---------------------------------------------------------------------------------------------
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const cmp = compareCodeUnits;
 
 function walk(root: string, rel = ''): string[] {
   const out: string[] = [];

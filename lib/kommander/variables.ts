@@ -7,6 +7,7 @@ import { CERT_MANAGER_NAMESPACE, FLUX_NAMESPACE, KOMMANDER_CA, KOMMANDER_NAMESPA
 import { ConfigError } from '../config/load';
 import { PlatformConfig } from '../config/types';
 import { CONTROLLER_VARIABLES, ReleaseView } from './release-view';
+import { byKey } from '../order';
 
 /** The Secret names the steps create (values of the variables the release consumes). */
 export const GITEA_TLS_SECRET = 'gitea-tls';
@@ -89,7 +90,7 @@ export function kommanderVariables(c: PlatformConfig, r: ReleaseView, applied: r
     if (v.files.some((f) => inFolders(f, applied))) data[v.name] = v.defaults[0];
   }
   for (const [k, v] of Object.entries(c.kommander.variables ?? {})) data[k] = v;
-  return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(data).sort(byKey(([k]) => k)));
 }
 
 /** True when a release-relative file is in one of the folders. */
@@ -100,7 +101,7 @@ function inFolders(f: string, folders: readonly string[]): boolean {
 /** The data of `substitution-vars`: the namespace variables the release reads from it (plus kommander-vars). */
 export function substitutionVariables(c: PlatformConfig, r: ReleaseView, applied: readonly string[] = []): { [key: string]: string } {
   const data = { ...kommanderVariables(c, r, applied), releaseNamespace: KOMMANDER_NAMESPACE, workspaceNamespace: KOMMANDER_NAMESPACE };
-  return Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(data).sort(byKey(([k]) => k)));
 }
 
 /**

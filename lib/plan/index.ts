@@ -1,7 +1,8 @@
 import { buildModel, HELM_GROUP, isFluxKustomization, ModelOptions, TreeModel } from '../check/model';
 import { CORE_GROUPS, isObject, str } from '../check/tree';
-import { compareStrings, TreeFiles } from '../check/types';
+import { TreeFiles } from '../check/types';
 import { findCycles } from '../check/rules';
+import { compareCodeUnits } from '../order';
 
 /**
  * The rollout plan of a tree: its Flux Kustomizations as waves in dependency order, with the
@@ -111,7 +112,7 @@ export function planFromModel(model: TreeModel): RolloutPlan {
       dependsOn: [...(preds.get(s.id) ?? [])].filter((p) => p !== s.parent || s.dependsOn.some((d) => `${d.namespace}/${d.name}` === p)).sort(),
       missing: s.dependsOn.map((d) => `${d.namespace}/${d.name}`).filter((id) => !stages.has(id)).sort(),
       parent: s.parent,
-      helmReleases: helmReleases.sort((a, b) => compareStrings(a.id, b.id)),
+      helmReleases: helmReleases.sort((a, b) => compareCodeUnits(a.id, b.id)),
       customResources: [...new Set(customResources)].sort(),
       kustomizations: kustomizations.sort(),
       objects: s.objects.length,
@@ -123,7 +124,7 @@ export function planFromModel(model: TreeModel): RolloutPlan {
     while (waves.length <= s.wave) waves.push([]);
     waves[s.wave].push(s);
   }
-  for (const w of waves) w.sort((a, b) => compareStrings(a.id, b.id));
+  for (const w of waves) w.sort((a, b) => compareCodeUnits(a.id, b.id));
   return { waves: waves.filter((w) => w.length > 0), cycles };
 }
 

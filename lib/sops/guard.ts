@@ -19,6 +19,7 @@ import { canonicalLastModified } from './mac';
 import { verifySopsFileSync } from './verify';
 import { discoverIdentities } from './age';
 import { IDENTITY_FILE } from './config';
+import { byKey } from '../order';
 
 /** What `inspectSopsFile` found. */
 export interface SopsFileInspection {
@@ -183,7 +184,7 @@ export function listSecretFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   const out: string[] = [];
   const visit = (d: string): void => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort(byKey((x) => x.name))) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) visit(full);
       else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(full);

@@ -3,6 +3,7 @@ import { guardTree, plaintextSecretProblems } from '../sops/guard';
 import { Folder, TreeFile } from './folder';
 import { jsonOf, withJsonCache } from './json';
 import { stringifyYaml } from './yaml';
+import { byKey } from '../order';
 
 /** One file of the rendered tree. */
 export interface RenderedFile {
@@ -127,5 +128,5 @@ function render(root: IConstruct, options: RenderOptions): RenderedFile[] {
   }
   for (const f of files) add(f.path, f.content, f.node.path);
   if (problems.length) throw new Error(`refusing to synthesize:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, v]) => (v.objects ? { path, content: v.content, objects: v.objects } : { path, content: v.content }));
+  return [...out.entries()].sort(byKey(([k]) => k)).map(([path, v]) => (v.objects ? { path, content: v.content, objects: v.objects } : { path, content: v.content }));
 }

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ReleaseError } from './error';
+import { byKey } from '../../order';
 
 /** Bounds on what the reader accepts (a real release is ~700 files and ~5 MB). */
 export const LIMITS = {
@@ -51,7 +52,7 @@ export function listDir(abs: string): { readonly name: string; readonly kind: 'd
     if (e.isDirectory()) out.push({ name: e.name, kind: 'dir' });
     else if (e.isFile()) out.push({ name: e.name, kind: 'file' });
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort(byKey((x) => x.name));
 }
 
 /** Every regular file under `abs` (posix paths relative to `root`), code-unit order, symlinks skipped. */

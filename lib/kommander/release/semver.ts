@@ -5,6 +5,7 @@
  * accepted too.
  */
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+import { compareCodeUnits } from '../../order';
 
 export function isSemver(name: string): boolean {
   return SEMVER.test(name);
@@ -14,15 +15,11 @@ function cmpNum(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Semver precedence: < 0 when a < b. Non-semver strings sort after semver ones, by code unit. */
 export function compareSemver(a: string, b: string): number {
   const ma = SEMVER.exec(a);
   const mb = SEMVER.exec(b);
-  if (!ma || !mb) return ma ? -1 : mb ? 1 : cmpStr(a, b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : compareCodeUnits(a, b);
   for (let i = 1; i <= 3; i++) {
     const c = cmpNum(Number(ma[i]), Number(mb[i]));
     if (c) return c;
@@ -30,7 +27,7 @@ export function compareSemver(a: string, b: string): number {
   const pa = ma[4];
   const pb = mb[4];
   if (pa === undefined || pb === undefined) {
-    if (pa === pb) return cmpStr(a, b);
+    if (pa === pb) return compareCodeUnits(a, b);
     return pa === undefined ? 1 : -1;
   }
   const ia = pa.split('.');
@@ -40,13 +37,13 @@ export function compareSemver(a: string, b: string): number {
     if (i >= ib.length) return 1;
     const na = /^\d+$/.test(ia[i]);
     const nb = /^\d+$/.test(ib[i]);
-    const c = na && nb ? cmpNum(Number(ia[i]), Number(ib[i])) : na ? -1 : nb ? 1 : cmpStr(ia[i], ib[i]);
+    const c = na && nb ? cmpNum(Number(ia[i]), Number(ib[i])) : na ? -1 : nb ? 1 : compareCodeUnits(ia[i], ib[i]);
     if (c) return c;
   }
-  return cmpStr(a, b);
+  return compareCodeUnits(a, b);
 }
 
 /** Code-unit order (never localeCompare). */
 export function byCodeUnit(a: string, b: string): number {
-  return cmpStr(a, b);
+  return compareCodeUnits(a, b);
 }

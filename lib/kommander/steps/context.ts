@@ -16,6 +16,7 @@ import { SecretStore, SopsSecret } from '../../secrets/sops-secrets';
 import { Folder } from '../../tree/folder';
 import { appFolder, hasPath, ReleaseView } from '../release-view';
 import { StepDef } from '../steps';
+import { compareCodeUnits } from '../../order';
 
 /** The substitution ConfigMaps the installer creates (Kommander contract; no release file defines them). */
 export const VARS_CONFIGMAP = 'kommander-vars';
@@ -98,7 +99,7 @@ export function addReleaseFolder(ctx: StepContext, folder: Folder, rel: string, 
   const dir = nodePath.join(ctx.release.root, rel);
   const files = hasKustomization
     ? ((YAML.parse(fs.readFileSync(nodePath.join(dir, 'kustomization.yaml'), 'utf8'))?.resources ?? []) as string[])
-    : fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    : fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort(compareCodeUnits);
   for (const f of files) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(nodePath.join(dir, f), 'utf8'))) {
       const obj = doc.toJS();
