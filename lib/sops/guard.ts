@@ -14,7 +14,6 @@ import { parsePlainYaml } from '../config/fast-yaml';
 import { isTokenRequestorKubeconfigSecret } from '../gardener/token-requestor';
 import { boundedToJS, DEFAULT_LIMITS, formatProblem, parseBoundedYaml, withinLimits } from '../yaml-bounds';
 import { ENC_PATTERN, isEncryptedValue } from './codec';
-import { isReleaseOciMirrorConfig } from '../kommander/benign-secrets';
 import { canonicalLastModified } from './mac';
 import { verifySopsFileSync } from './verify';
 import { discoverIdentities } from './age';
@@ -206,7 +205,7 @@ export function listSecretFiles(dir: string): string[] {
  * Secret for which one returns true is not refused for its plaintext values; every other check
  * (age identities, credentials in URLs, SOPS structure) still applies to it.
  */
-export const ALLOW_READABLE_SECRET: Array<(obj: Record<string, unknown>) => boolean> = [isReleaseOciMirrorConfig];
+export const ALLOW_READABLE_SECRET: Array<(obj: Record<string, unknown>) => boolean> = [];
 
 /** Top-level keys of the Kubernetes envelope that SOPS files may keep in plaintext. */
 const ENVELOPE_TOP = new Set(['apiVersion', 'kind', 'type', 'immutable', 'metadata']);
